@@ -1,0 +1,173 @@
+{% macro scoring_as_of_date() %}
+    {#-
+        The run's as-of date as a SQL date literal, or none when the var is unset (then int_run_dates
+        derives it from the data). Validated here so a malformed value fails with a clear message and
+        never reaches SQL unquoted.
+    -#}
+    {%- set raw = var('as_of_date', none) -%}
+    {%- if raw is none or raw == '' -%}{{ return(none) }}{%- endif -%}
+    {%- set text = raw | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+        {{ exceptions.raise_compiler_error("var as_of_date must be a date written YYYY-MM-DD, got '" ~ text ~ "'") }}
+    {%- endif -%}
+    {%- set parsed = modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
+    {{ return("cast('" ~ parsed.strftime('%Y-%m-%d') ~ "' as date)") }}
+{% endmacro %}
+
+
+{% macro positive_int_var(name, default) %}
+    {#- A var that must be a positive whole number (days, counts); fails with a clear message otherwise. -#}
+    {%- set raw = var(name, default) -%}
+    {%- set text = raw | string -%}
+    {%- if not modules.re.fullmatch('[0-9]+', text) or text | int <= 0 -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a positive whole number, got '" ~ text ~ "'") }}
+    {%- endif -%}
+    {{ return(text | int) }}
+{% endmacro %}
+
+
+{% macro activity_windows() %}
+    {#- The look-back windows (days) used by behavioural features, from var activity_windows_days. -#}
+    {%- set windows = [] -%}
+    {%- for window in var('activity_windows_days', [7, 30, 90]) -%}
+        {%- set text = window | string -%}
+        {%- if not modules.re.fullmatch('[0-9]+', text) or text | int <= 0 -%}
+            {{ exceptions.raise_compiler_error("var activity_windows_days must list positive whole numbers") }}
+        {%- endif -%}
+        {%- do windows.append(text | int) -%}
+    {%- endfor -%}
+    {{ return(windows) }}
+{% endmacro %}
+
+
+{% macro date_add_days(date_expression, days) %}
+    {#- A date shifted by a number of days, returned as a date on every adapter. -#}
+    cast({{ dbt.dateadd('day', days, date_expression) }} as date)
+{%- endmacro %}
+
+
+{% macro days_between(start_date, end_date) %}
+    {#- Whole days from start_date to end_date. -#}
+    {{ dbt.datediff(start_date, end_date, 'day') }}
+{%- endmacro %}
+
+
+{% macro in_window(event_date, as_of_date, window_days) %}
+    {#- True when an event dated event_date falls in the window_days before as_of_date (as_of itself excluded). -#}
+    ({{ event_date }} < {{ as_of_date }} and {{ event_date }} >= {{ date_add_days(as_of_date, -window_days) }})
+{%- endmacro %}
+
+
+{% macro windowed_sum(value, event_date, as_of_date, window_days) %}
+    {#- Sum of value over the window_days before as_of_date. -#}
+    sum(case when {{ in_window(event_date, as_of_date, window_days) }} then {{ value }} else 0 end)
+{%- endmacro %}
+
+
+{% macro decay_weight(age_days) %}
+    {#- Exponential decay weight with half-life var engagement_half_life_days: 1 today, 0.5 one half-life ago. -#}
+    power(0.5, cast({{ age_days }} as {{ type_double() }}) / {{ positive_int_var('engagement_half_life_days', 14) }})
+{%- endmacro %}
+
+
+{% macro safe_divide(numerator, denominator) %}
+    {#- Division that returns null instead of failing when the denominator is zero or null. -#}
+    (cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+
+{% macro title_words(expression) %}
+    {#- Lower-case words of a free-text title padded with spaces, so rules match whole words (' cto ' not 'director'). -#}
+    {{ adapter.dispatch('title_words', 'lead_scoring')(expression) }}
+{%- endmacro %}
+
+{% macro default__title_words(expression) -%}
+    concat(' ', trim(regexp_replace(lower(coalesce({{ expression }}, '')), '[^a-z0-9]+', ' ')), ' ')
+{%- endmacro %}
+
+{% macro duckdb__title_words(expression) -%}
+    concat(' ', trim(regexp_replace(lower(coalesce({{ expression }}, '')), '[^a-z0-9]+', ' ', 'g')), ' ')
+{%- endmacro %}
+
+
+{% macro activity_measures() %}
+    {#-
+        The countable lead activities: measure name -> (activity_source, activity types). One list, read by the
+        daily pivot, the windowed behavioural features and the feature catalog test, so a new activity is one line.
+    -#}
+    {{ return([
+        {'name': 'page_views', 'source': 'web_page', 'types': none},
+        {'name': 'pricing_page_views', 'source': 'web_page', 'types': ['pricing']},
+        {'name': 'docs_page_views', 'source': 'web_page', 'types': ['docs']},
+        {'name': 'case_study_page_views', 'source': 'web_page', 'types': ['case_study']},
+        {'name': 'content_downloads', 'source': 'web_track', 'types': ['content_downloaded']},
+        {'name': 'demo_requests', 'source': 'web_track', 'types': ['demo_requested']},
+        {'name': 'email_opens', 'source': 'email', 'types': ['open']},
+        {'name': 'email_clicks', 'source': 'email', 'types': ['click']},
+        {'name': 'email_unsubscribes', 'source': 'email', 'types': ['unsubscribe']},
+        {'name': 'webinar_attendances', 'source': 'campaign', 'types': ['webinar']},
+        {'name': 'campaign_responses', 'source': 'campaign', 'types': none},
+        {'name': 'trial_events', 'source': 'trial', 'types': none},
+        {'name': 'trial_signups', 'source': 'trial', 'types': ['signup']},
+        {'name': 'sales_touches', 'source': 'task', 'types': none},
+    ]) }}
+{% endmacro %}
+
+
+{% macro engagement_sources() %}
+    {#- Activity sources that are the lead's own actions (sales touches and calls are not engagement). -#}
+    {{ return(['web_page', 'web_track', 'email', 'trial', 'campaign']) }}
+{% endmacro %}
+
+
+{% macro string_list(values) %}
+    {#- A quoted, escaped SQL list of strings from a list var, so var values never reach SQL unquoted. -#}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append("'" ~ (value | string | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    {{ return('(' ~ (quoted | join(', ') if quoted else 'null') ~ ')') }}
+{% endmacro %}
+
+
+{% macro behavioral_feature_names() %}
+    {#- Names of the windowed activity counts: <measure>_<window>d for every measure and window. -#}
+    {%- set names = [] -%}
+    {%- for measure in activity_measures() -%}
+        {%- for window_days in activity_windows() -%}
+            {%- do names.append(measure.name ~ '_' ~ window_days ~ 'd') -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{% endmacro %}
+
+
+{% macro conversation_topics() %}
+    {#- Topics the conversation keyword rules tag; each becomes a mention-count feature. -#}
+    {{ return(['pain_point', 'budget', 'timeline', 'competitor']) }}
+{% endmacro %}
+
+
+{% macro custom_lead_fields() %}
+    {#- The custom lead columns listed in var lead_custom_fields, checked to be plain column names. -#}
+    {%- set fields = [] -%}
+    {%- for field in var('lead_custom_fields', []) -%}
+        {%- if not modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*', field | string) -%}
+            {{ exceptions.raise_compiler_error("var lead_custom_fields: '" ~ field ~ "' is not a plain column name") }}
+        {%- endif -%}
+        {%- do fields.append(field | string | lower) -%}
+    {%- endfor -%}
+    {{ return(fields) }}
+{% endmacro %}
+
+
+{% macro feature_columns(relation, exclude=['lead_id', 'as_of_date']) %}
+    {#- The feature columns of a family mart (every column but the snapshot keys), read from the warehouse. -#}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- if column.name | lower not in exclude -%}{%- do names.append(column.name | lower) -%}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(names) }}
+{% endmacro %}

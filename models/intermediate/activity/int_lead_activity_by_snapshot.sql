@@ -1,0 +1,75 @@
+{#-
+    Lead activity summed over each snapshot's look-back windows, plus the recency, velocity, decay and sequence
+    measures. One join of the spine to the daily activity serves the behavioural and the temporal marts.
+    Only activity known before the snapshot date counts.
+-#}
+{%- set windows = activity_windows() -%}
+{%- set velocity_days = positive_int_var('velocity_window_days', 14) -%}
+{%- set sequence_days = windows | max -%}
+
+with
+
+snapshots as (
+    select
+        lead_id,
+        as_of_date
+    from {{ ref('int_lead_snapshots') }}
+),
+
+daily_activity as (
+    select * from {{ ref('int_lead_activity_daily') }}
+),
+
+snapshot_activity as (
+    select
+        snapshots.lead_id,
+        snapshots.as_of_date,
+        daily_activity.activity_date,
+        daily_activity.engagement_events,
+        {%- for measure in activity_measures() %}
+        daily_activity.{{ measure.name }},
+        {%- endfor %}
+        {{ days_between('daily_activity.activity_date', 'snapshots.as_of_date') }} as age_days
+    from snapshots
+    inner join daily_activity
+        on
+            snapshots.lead_id = daily_activity.lead_id
+            and daily_activity.known_date < snapshots.as_of_date
+),
+
+final as (
+    select
+        lead_id,
+        as_of_date,
+        {%- for measure in activity_measures() %}
+        {%- for window_days in windows %}
+        sum(case when age_days <= {{ window_days }} then {{ measure.name }} else 0 end)
+            as {{ measure.name }}_{{ window_days }}d,
+        {%- endfor %}
+        {%- endfor %}
+        sum(case when engagement_events > 0 and age_days <= 30 then 1 else 0 end) as active_days_30d,
+        sum(case when age_days <= {{ velocity_days }} then engagement_events else 0 end) as engagement_events_recent,
+        sum(
+            case
+                when age_days > {{ velocity_days }} and age_days <= {{ 2 * velocity_days }}
+                    then engagement_events
+                else 0
+            end
+        ) as engagement_events_prior,
+        sum(engagement_events * {{ decay_weight('age_days') }}) as decayed_engagement_score,
+        min(case when engagement_events > 0 then age_days end) as days_since_last_engagement,
+        max(case when engagement_events > 0 then age_days end) as days_since_first_engagement,
+        min(case when sales_touches > 0 then age_days end) as days_since_last_sales_touch,
+        max(case when case_study_page_views > 0 and age_days <= {{ sequence_days }} then age_days end)
+            as days_since_first_case_study,
+        min(case when pricing_page_views > 0 and age_days <= {{ sequence_days }} then age_days end)
+            as days_since_last_pricing_view,
+        max(case when docs_page_views > 0 and age_days <= {{ sequence_days }} then age_days end)
+            as days_since_first_docs_view,
+        min(case when demo_requests > 0 and age_days <= {{ sequence_days }} then age_days end)
+            as days_since_last_demo_request
+    from snapshot_activity
+    group by 1, 2
+)
+
+select * from final
