@@ -122,7 +122,7 @@ call_activities as (
     where lead_id is not null
 ),
 
-final as (
+all_activities as (
     select * from web_activities
     union all
     select * from email_activities
@@ -134,7 +134,20 @@ final as (
     select * from campaign_activities
     union all
     select * from call_activities
+),
+
+final as (
+    -- an activity joins a lead through its email or id, a link that exists only once the lead does
+    select
+        all_activities.lead_id,
+        all_activities.activity_source,
+        all_activities.activity_type,
+        all_activities.activity_date,
+        greatest(all_activities.known_date, cast(leads.created_at as date)) as known_date
+    from all_activities
+    inner join leads
+        on all_activities.lead_id = leads.lead_id
+    where all_activities.activity_date is not null
 )
 
 select * from final
-where activity_date is not null
