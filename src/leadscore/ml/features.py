@@ -1,0 +1,368 @@
+"""Feature selection from the catalog and a small, serializable feature encoder.
+
+The catalog seed has one row per feature: ``feature_name, family, description,
+explanation_template, is_protected, data_type``. A column is a model input only when
+it is in the catalog, not protected, not a key / label / flag column, and numeric,
+boolean or categorical.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .frames import RESERVED_COLUMNS, as_bool, to_float
+
+NUMERIC_TYPES = frozenset({"numeric", "number", "float", "double", "real", "decimal", "integer", "int",
+                           "bigint", "smallint", "count", "rate", "ratio"})
+BOOLEAN_TYPES = frozenset({"boolean", "bool", "flag"})
+CATEGORICAL_TYPES = frozenset({"categorical", "category", "string", "varchar", "text", "str"})
+MISSING_LEVEL = "__missing__"
+OTHER_LEVEL = "__other__"
+
+
+def normalize_catalog(catalog: pd.DataFrame) -> pd.DataFrame:
+    """Return the catalog with lower-case column names and clean types.
+
+    ``is_protected`` becomes bool (missing = False), ``data_type`` a lower-case string,
+    ``description`` and ``explanation_template`` strings ('' when missing).
+
+    Raises
+    ------
+    ValueError
+        If there is no ``feature_name`` column or a feature is listed twice.
+    """
+    normalized = catalog.rename(columns=str.lower).copy()
+    if "feature_name" not in normalized.columns:
+        raise ValueError("the feature catalog needs a feature_name column")
+    if normalized["feature_name"].duplicated().any():
+        duplicated = sorted(normalized.loc[normalized["feature_name"].duplicated(), "feature_name"])
+        raise ValueError(f"feature(s) listed twice in the catalog: {duplicated}")
+    normalized["feature_name"] = normalized["feature_name"].astype(str)
+    protected = normalized["is_protected"] if "is_protected" in normalized.columns else pd.Series(False, index=normalized.index)
+    normalized["is_protected"] = as_bool(protected)
+    for column in ("data_type", "description", "explanation_template", "family"):
+        values = normalized[column] if column in normalized.columns else pd.Series("", index=normalized.index)
+        normalized[column] = values.astype(object).where(values.notna(), "").astype(str)
+    normalized["data_type"] = normalized["data_type"].str.strip().str.lower()
+    return normalized.reset_index(drop=True)
+
+
+def protected_features(catalog: pd.DataFrame) -> set[str]:
+    """Names of the catalog features flagged ``is_protected``."""
+    normalized = normalize_catalog(catalog)
+    return set(normalized.loc[normalized["is_protected"], "feature_name"])
+
+
+def _kind_from_dtype(values: pd.Series) -> str | None:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(values.dtype) or isinstance(values.dtype, pd.PeriodDtype):
+        return None
+    non_null = values.dropna()
+    if len(non_null) and non_null.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+        return "boolean"
+    return "categorical"
+
+
+def feature_kinds(frame: pd.DataFrame, catalog: pd.DataFrame) -> dict[str, str]:
+    """Kind of every catalog feature present in ``frame``: numeric, boolean or categorical.
+
+    The catalog ``data_type`` decides when it is a recognised type name; otherwise
+    the column dtype does. Dates and timestamps get no kind (they are not inputs).
+
+    Returns
+    -------
+    dict
+        ``{feature_name: kind}`` in catalog order, protected features included.
+    """
+    normalized = normalize_catalog(catalog)
+    kinds = {}
+    for name, data_type in zip(normalized["feature_name"], normalized["data_type"]):
+        if name not in frame.columns:
+            continue
+        if data_type in NUMERIC_TYPES:
+            kinds[name] = "numeric"
+        elif data_type in BOOLEAN_TYPES:
+            kinds[name] = "boolean"
+        elif data_type in CATEGORICAL_TYPES:
+            kinds[name] = "categorical"
+        else:
+            kind = _kind_from_dtype(frame[name])
+            if kind is not None:
+                kinds[name] = kind
+    return kinds
+
+
+def select_feature_columns(frame: pd.DataFrame, catalog: pd.DataFrame) -> list[str]:
+    """Model inputs: catalog features present in ``frame`` that may be used.
+
+    Excluded: key, label and flag columns (``lead_id``, ``as_of_date``, ``label``,
+    ``is_label_mature``, ``is_never_worked``, ``is_scoring_row``, ``account_domain``),
+    protected attributes, columns missing from the catalog, and columns that are
+    neither numeric, boolean nor categorical (dates).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows of ``lead_features``.
+    catalog : pandas.DataFrame
+        The feature catalog seed.
+
+    Returns
+    -------
+    list of str
+        Feature names in catalog order (a stable order for every run).
+    """
+    protected = protected_features(catalog)
+    return [
+        name for name in feature_kinds(frame, catalog)
+        if name not in RESERVED_COLUMNS and name not in protected
+    ]
+
+
+def category_strings(values: pd.Series) -> pd.Series:
+    """Categorical values as strings, missing values as ``'__missing__'``."""
+    filled = values.astype(object).where(values.notna(), MISSING_LEVEL)
+    if values.dtype != object and pd.api.types.is_string_dtype(values.dtype):
+        return filled
+    return filled.map(str)
+
+
+class FeatureEncoder:
+    """Turn a feature frame into a float matrix for one model family.
+
+    Two outputs, chosen by ``output``:
+
+    * ``"tree"`` (LightGBM, random forest): one column per feature. Numeric and
+      boolean features stay as float with NaN for missing; categoricals become integer
+      codes of their frequent levels, with rare levels (fewer than
+      ``min_category_count`` rows, or beyond the ``max_categories`` most frequent)
+      folded into an ``'__other__'`` bucket that also receives levels unseen in
+      training. Missing is a level of its own (``'__missing__'``).
+    * ``"linear"`` (logistic regression): median imputation, a missing indicator for
+      each numeric feature that had missing values in training, one-hot columns for
+      the categorical levels (same folding), then every column standardized with the
+      training mean and standard deviation.
+
+    Everything is learned in :meth:`fit`, on training rows only. The fitted encoder
+    round-trips through :meth:`to_dict` / :meth:`from_dict` as plain JSON values.
+
+    Parameters
+    ----------
+    numeric_features : sequence of str
+        Numeric and boolean feature names.
+    categorical_features : sequence of str
+        Categorical (string) feature names.
+    output : {"tree", "linear"}
+    min_category_count : int
+        Levels rarer than this in training are folded into ``'__other__'``.
+    max_categories : int
+        At most this many levels per feature are kept (most frequent first).
+    """
+
+    def __init__(
+        self,
+        numeric_features: Sequence[str] = (),
+        categorical_features: Sequence[str] = (),
+        *,
+        output: str = "tree",
+        min_category_count: int = 20,
+        max_categories: int = 30,
+    ):
+        self.numeric_features = numeric_features
+        self.categorical_features = categorical_features
+        self.output = output
+        self.min_category_count = min_category_count
+        self.max_categories = max_categories
+
+    def get_params(self) -> dict:
+        """Constructor parameters (sklearn convention)."""
+        return {
+            "numeric_features": list(self.numeric_features),
+            "categorical_features": list(self.categorical_features),
+            "output": self.output,
+            "min_category_count": self.min_category_count,
+            "max_categories": self.max_categories,
+        }
+
+    def fit(self, X: pd.DataFrame, y: Sequence | None = None) -> "FeatureEncoder":
+        """Learn medians, category levels and scaling from training rows.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Training rows holding every configured feature.
+        y : ignored
+
+        Returns
+        -------
+        FeatureEncoder
+            ``self``.
+        """
+        if self.output not in ("tree", "linear"):
+            raise ValueError(f"output must be 'tree' or 'linear', got {self.output!r}")
+        numeric = list(self.numeric_features)
+        categorical = list(self.categorical_features)
+        missing_columns = [name for name in numeric + categorical if name not in X.columns]
+        if missing_columns:
+            raise KeyError(f"feature(s) {missing_columns} not found in the frame")
+        self.feature_names_in_ = np.array(numeric + categorical, dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.medians_ = {}
+        self.has_missing_ = {}
+        for name in numeric:
+            values = to_float(X[name])
+            observed = values[~np.isnan(values)]
+            self.medians_[name] = float(np.median(observed)) if len(observed) else 0.0
+            self.has_missing_[name] = bool(len(observed) < len(values))
+        self.category_levels_ = {}
+        for name in categorical:
+            counts = category_strings(X[name]).value_counts()
+            counts = counts[counts >= self.min_category_count]
+            ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            self.category_levels_[name] = [level for level, _ in ordered[: self.max_categories]]
+        self.means_ = {}
+        self.scales_ = {}
+        if self.output == "linear":
+            self._set_linear_layout()
+            raw = self._linear_unscaled(X)
+            means = raw.mean(axis=0)
+            scales = raw.std(axis=0)
+            scales[scales < 1e-12] = 1.0
+            self.means_ = dict(zip(self.feature_names_out_, means.tolist()))
+            self.scales_ = dict(zip(self.feature_names_out_, scales.tolist()))
+        else:
+            self._set_tree_layout()
+        return self
+
+    def _set_tree_layout(self) -> None:
+        self.feature_names_out_ = list(self.feature_names_in_)
+        self.feature_sources_ = list(self.feature_names_in_)
+        numeric_count = len(self.numeric_features)
+        self.categorical_indices_ = list(range(numeric_count, self.n_features_in_))
+
+    def _set_linear_layout(self) -> None:
+        names, sources = [], []
+        for name in self.numeric_features:
+            names.append(name)
+            sources.append(name)
+            if self.has_missing_[name]:
+                names.append(f"{name}__missing")
+                sources.append(name)
+        for name in self.categorical_features:
+            for level in [*self.category_levels_[name], OTHER_LEVEL]:
+                names.append(f"{name}={level}")
+                sources.append(name)
+        self.feature_names_out_ = names
+        self.feature_sources_ = sources
+        self.categorical_indices_ = []
+
+    def _codes(self, values: pd.Series, name: str) -> np.ndarray:
+        levels = self.category_levels_[name]
+        codes = pd.Index([*levels, OTHER_LEVEL], dtype=object).get_indexer(category_strings(values).astype(object))
+        codes = codes.astype(np.int64)
+        codes[codes < 0] = len(levels)
+        return codes
+
+    def _linear_unscaled(self, X: pd.DataFrame) -> np.ndarray:
+        blocks = []
+        for name in self.numeric_features:
+            values = to_float(X[name])
+            missing = np.isnan(values)
+            blocks.append(np.where(missing, self.medians_[name], values)[:, None])
+            if self.has_missing_[name]:
+                blocks.append(missing.astype(float)[:, None])
+        for name in self.categorical_features:
+            codes = self._codes(X[name], name)
+            one_hot = np.zeros((len(codes), len(self.category_levels_[name]) + 1))
+            one_hot[np.arange(len(codes)), codes] = 1.0
+            blocks.append(one_hot)
+        if not blocks:
+            return np.empty((len(X), 0))
+        return np.hstack(blocks)
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """Encode rows with what :meth:`fit` learned.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Rows holding every configured feature (extra columns are ignored).
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape ``(len(X), len(feature_names_out_))``.
+        """
+        if not hasattr(self, "feature_names_out_"):
+            raise RuntimeError("FeatureEncoder is not fitted; call fit first")
+        if self.output == "linear":
+            raw = self._linear_unscaled(X)
+            means = np.array([self.means_[name] for name in self.feature_names_out_])
+            scales = np.array([self.scales_[name] for name in self.feature_names_out_])
+            return (raw - means) / scales
+        matrix = np.empty((len(X), self.n_features_in_), dtype=np.float64)
+        for position, name in enumerate(self.numeric_features):
+            matrix[:, position] = to_float(X[name])
+        offset = len(self.numeric_features)
+        for position, name in enumerate(self.categorical_features):
+            matrix[:, offset + position] = self._codes(X[name], name)
+        return matrix
+
+    def fit_transform(self, X: pd.DataFrame, y: Sequence | None = None) -> np.ndarray:
+        """:meth:`fit` then :meth:`transform` on the same rows."""
+        return self.fit(X, y).transform(X)
+
+    def get_feature_names_out(self) -> np.ndarray:
+        """Names of the output columns (``feature``, ``feature__missing``, ``feature=level``)."""
+        return np.array(self.feature_names_out_, dtype=object)
+
+    def to_dict(self) -> dict:
+        """The fitted encoder as JSON-serializable values."""
+        return {
+            "params": self.get_params(),
+            "medians": self.medians_,
+            "has_missing": self.has_missing_,
+            "category_levels": self.category_levels_,
+            "means": self.means_,
+            "scales": self.scales_,
+        }
+
+    @classmethod
+    def from_dict(cls, state: dict) -> "FeatureEncoder":
+        """Rebuild a fitted encoder from :meth:`to_dict` output."""
+        encoder = cls(**state["params"])
+        encoder.feature_names_in_ = np.array(
+            list(encoder.numeric_features) + list(encoder.categorical_features), dtype=object
+        )
+        encoder.n_features_in_ = len(encoder.feature_names_in_)
+        encoder.medians_ = dict(state["medians"])
+        encoder.has_missing_ = dict(state["has_missing"])
+        encoder.category_levels_ = {name: list(levels) for name, levels in state["category_levels"].items()}
+        encoder.means_ = dict(state["means"])
+        encoder.scales_ = dict(state["scales"])
+        if encoder.output == "linear":
+            encoder._set_linear_layout()
+        else:
+            encoder._set_tree_layout()
+        return encoder
+
+
+def make_encoder(features: Sequence[str], kinds: dict[str, str], output: str, **params) -> FeatureEncoder:
+    """An unfitted :class:`FeatureEncoder` for ``features``, split by kind.
+
+    Parameters
+    ----------
+    features : sequence of str
+    kinds : dict
+        ``{feature: "numeric" | "boolean" | "categorical"}``, from :func:`feature_kinds`.
+    output : {"tree", "linear"}
+    **params
+        Passed to :class:`FeatureEncoder`.
+    """
+    numeric = [name for name in features if kinds[name] in ("numeric", "boolean")]
+    categorical = [name for name in features if kinds[name] == "categorical"]
+    return FeatureEncoder(numeric, categorical, output=output, **params)
