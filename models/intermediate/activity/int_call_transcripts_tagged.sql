@@ -25,10 +25,10 @@ final as (
         call_transcripts.lead_id,
         call_transcripts.started_at,
         coalesce(call_transcripts.duration_seconds, 0) as duration_seconds,
-        {%- for topic in conversation_topics() %}
-        max(case when transcript_topics.topic = '{{ topic }}' then 1 else 0 end) as mentions_{{ topic }}
-        {{- "," if not loop.last }}
-        {%- endfor %}
+        {% for topic in conversation_topics() -%}
+            max(case when transcript_topics.topic = '{{ topic }}' then 1 else 0 end)
+                as mentions_{{ topic }}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from call_transcripts
     left join transcript_topics
         on call_transcripts.transcript_id = transcript_topics.transcript_id

@@ -26,27 +26,28 @@ snapshot_activity as (
         snapshots.as_of_date,
         daily_activity.activity_date,
         daily_activity.engagement_events,
-        {%- for measure in activity_measures() %}
-        daily_activity.{{ measure.name }},
-        {%- endfor %}
-        {{ days_between('daily_activity.activity_date', 'snapshots.as_of_date') }} as age_days
+        {% for measure in activity_measures() -%}
+            daily_activity.{{ measure.name }},
+        {% endfor -%}
+        {{ days_between('daily_activity.activity_date', 'snapshots.as_of_date') }}
+            as age_days
     from snapshots
     inner join daily_activity
         on
             snapshots.lead_id = daily_activity.lead_id
-            and daily_activity.known_date < snapshots.as_of_date
+            and snapshots.as_of_date > daily_activity.known_date
 ),
 
 final as (
     select
         lead_id,
         as_of_date,
-        {%- for measure in activity_measures() %}
-        {%- for window_days in windows %}
-        sum(case when age_days <= {{ window_days }} then {{ measure.name }} else 0 end)
-            as {{ measure.name }}_{{ window_days }}d,
-        {%- endfor %}
-        {%- endfor %}
+        {% for measure in activity_measures() -%}
+            {% for window_days in windows -%}
+                sum(case when age_days <= {{ window_days }} then {{ measure.name }} else 0 end)
+                    as {{ measure.name }}_{{ window_days }}d,
+            {% endfor -%}
+        {% endfor -%}
         sum(case when engagement_events > 0 and age_days <= 30 then 1 else 0 end) as active_days_30d,
         sum(case when age_days <= {{ velocity_days }} then engagement_events else 0 end) as engagement_events_recent,
         sum(

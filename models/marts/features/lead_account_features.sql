@@ -87,7 +87,7 @@ committee_activity as (
     inner join account_daily_activity
         on
             account_snapshots.account_domain = account_daily_activity.account_domain
-            and account_daily_activity.known_date < account_snapshots.as_of_date
+            and account_snapshots.as_of_date > account_daily_activity.known_date
             and {{ in_window(
                 'account_daily_activity.activity_date', 'account_snapshots.as_of_date', committee_window_days
             ) }}
@@ -172,11 +172,16 @@ final as (
         coalesce(committee_activity.engaged_departments_90d, 0) as engaged_departments_90d,
         coalesce(committee_activity.engaged_seniority_levels_90d, 0) as engaged_seniority_levels_90d,
         coalesce(committee_activity.engaged_senior_stakeholders_90d, 0) as engaged_senior_stakeholders_90d,
-        cast(coalesce(committee_activity.account_page_views_30d, 0) as {{ dbt.type_bigint() }}) as account_page_views_30d,
-        cast(coalesce(committee_activity.account_page_views_90d, 0) as {{ dbt.type_bigint() }}) as account_page_views_90d,
-        cast(coalesce(committee_activity.account_engagement_events_90d, 0) as {{ dbt.type_bigint() }}) as account_engagement_events_90d,
-        cast(coalesce(deal_history.account_open_opportunities, 0) as {{ dbt.type_bigint() }}) as account_open_opportunities,
-        cast(coalesce(deal_history.account_won_opportunities, 0) as {{ dbt.type_bigint() }}) as account_won_opportunities,
+        cast(coalesce(committee_activity.account_page_views_30d, 0) as {{ dbt.type_bigint() }})
+            as account_page_views_30d,
+        cast(coalesce(committee_activity.account_page_views_90d, 0) as {{ dbt.type_bigint() }})
+            as account_page_views_90d,
+        cast(coalesce(committee_activity.account_engagement_events_90d, 0) as {{ dbt.type_bigint() }})
+            as account_engagement_events_90d,
+        cast(coalesce(deal_history.account_open_opportunities, 0) as {{ dbt.type_bigint() }})
+            as account_open_opportunities,
+        cast(coalesce(deal_history.account_won_opportunities, 0) as {{ dbt.type_bigint() }})
+            as account_won_opportunities,
         coalesce(trial_users.account_trial_users_90d, 0) as account_trial_users_90d
     from snapshots
     left join known_leads

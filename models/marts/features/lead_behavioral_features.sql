@@ -14,9 +14,10 @@ final as (
     select
         snapshots.lead_id,
         snapshots.as_of_date,
-        {%- for feature_name in behavioral_feature_names() %}
-        cast(coalesce(snapshot_activity.{{ feature_name }}, 0) as {{ dbt.type_bigint() }}) as {{ feature_name }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {% for feature_name in behavioral_feature_names() -%}
+            cast(coalesce(snapshot_activity.{{ feature_name }}, 0) as {{ dbt.type_bigint() }})
+                as {{ feature_name }}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from snapshots
     left join snapshot_activity
         on

@@ -16,9 +16,9 @@ snapshot_calls as (
         snapshots.as_of_date,
         count(*) as calls_total,
         sum(tagged_calls.duration_seconds) / 60.0 as call_minutes_total,
-        {%- for topic in conversation_topics() %}
-        sum(tagged_calls.mentions_{{ topic }}) as calls_mentioning_{{ topic }},
-        {%- endfor %}
+        {% for topic in conversation_topics() -%}
+            sum(tagged_calls.mentions_{{ topic }}) as calls_mentioning_{{ topic }},
+        {% endfor -%}
         min({{ days_between('cast(tagged_calls.started_at as date)', 'snapshots.as_of_date') }})
             as days_since_last_call
     from snapshots
@@ -35,9 +35,10 @@ final as (
         snapshots.as_of_date,
         coalesce(snapshot_calls.calls_total, 0) as calls_total,
         cast(coalesce(snapshot_calls.call_minutes_total, 0) as {{ type_double() }}) as call_minutes_total,
-        {%- for topic in conversation_topics() %}
-        cast(coalesce(snapshot_calls.calls_mentioning_{{ topic }}, 0) as {{ dbt.type_bigint() }}) as calls_mentioning_{{ topic }},
-        {%- endfor %}
+        {% for topic in conversation_topics() -%}
+            cast(coalesce(snapshot_calls.calls_mentioning_{{ topic }}, 0) as {{ dbt.type_bigint() }})
+                as calls_mentioning_{{ topic }},
+        {% endfor -%}
         snapshot_calls.days_since_last_call
     from snapshots
     left join snapshot_calls

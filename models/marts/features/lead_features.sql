@@ -10,17 +10,25 @@
     'lead_conversational_features',
     'lead_account_features',
 ] -%}
+{%- set feature_references = [] -%}
+{%- for family in families -%}
+    {%- for column_name in feature_columns(ref(family)) -%}
+        {%- do feature_references.append(family ~ '.' ~ column_name) -%}
+    {%- endfor -%}
+{%- endfor -%}
 
 with
 
 snapshots as (
     select * from {{ ref('int_lead_snapshots') }}
 ),
-{% for family in families %}
-{{ family }} as (
-    select * from {{ ref(family) }}
-),
-{% endfor %}
+
+{% for family in families -%}
+    {{ family }} as (
+        select * from {{ ref(family) }}
+    ),
+
+{% endfor -%}
 final as (
     select
         snapshots.lead_id,
@@ -29,19 +37,17 @@ final as (
         snapshots.is_scoring_row,
         snapshots.is_label_mature,
         snapshots.is_never_worked,
-        snapshots.label
-        {%- for family in families %}
-        {%- for column_name in feature_columns(ref(family)) %},
-        {{ family }}.{{ column_name }}
-        {%- endfor %}
-        {%- endfor %}
+        snapshots.label{% if feature_references %},{% endif %}
+        {% for feature_reference in feature_references -%}
+            {{ feature_reference }}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from snapshots
-    {%- for family in families %}
-    inner join {{ family }}
-        on
-            snapshots.lead_id = {{ family }}.lead_id
-            and snapshots.as_of_date = {{ family }}.as_of_date
-    {%- endfor %}
+    {% for family in families -%}
+        inner join {{ family }}
+            on
+                snapshots.lead_id = {{ family }}.lead_id
+                and snapshots.as_of_date = {{ family }}.as_of_date
+    {% endfor %}
 )
 
 select * from final

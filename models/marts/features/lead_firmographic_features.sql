@@ -2,6 +2,8 @@
     Firmographic and demographic features: who the lead is and what company they work for, as known at the
     snapshot. Enrichment counts only when fetched before the snapshot date; CRM values win over enrichment.
 -#}
+{%- set icp_technologies = var('icp_technologies', []) -%}
+{%- set custom_fields = custom_lead_fields() -%}
 
 with
 
@@ -33,7 +35,7 @@ snapshot_enrichment as (
         enrichment.tech_stack,
         row_number() over (
             partition by snapshots.lead_id, snapshots.as_of_date
-            order by enrichment.enriched_at desc, enrichment.enrichment_id
+            order by enrichment.enriched_at desc, enrichment.enrichment_id asc
         ) as recency_rank
     from snapshots
     inner join enrichment
@@ -67,16 +69,17 @@ combined as (
         coalesce(leads.industry, latest_enrichment.industry) as industry,
         coalesce(leads.country, latest_enrichment.country) as country,
         latest_enrichment.tech_stack,
+        -- spaces dropped and commas added around, so a technology matches only a whole entry of the list
+        {{ dbt.concat(["','", dbt.replace('latest_enrichment.tech_stack', "' '", "''"), "','"]) }}
+            as padded_tech_stack,
         latest_enrichment.founded_year,
         leads.seniority,
         leads.department,
         leads.lead_source,
         coalesce(leads.is_personal_email, false) as is_personal_email,
         snapshots.account_domain is not null as has_company_domain,
-        competitor_domains.account_domain is not null as is_competitor_account
-        {%- for field in custom_lead_fields() %},
-        leads.{{ field }}
-        {%- endfor %}
+        competitor_domains.account_domain is not null as is_competitor_account{% for field in custom_fields %},
+        leads.{{ field }}{% endfor %}
     from snapshots
     inner join leads
         on snapshots.lead_id = leads.lead_id
@@ -133,22 +136,26 @@ final as (
             when tech_stack is not null and trim(tech_stack) != ''
                 then {{ dbt.length('tech_stack') }} - {{ dbt.length(dbt.replace('tech_stack', "','", "''")) }} + 1
         end as tech_stack_size,
-        cast(case
-            when tech_stack is not null then
-                {%- for technology in var('icp_technologies', []) %}
-                case
-                    when {{ dbt.concat(["','", dbt.replace('tech_stack', "' '", "''"), "','"]) }}
-                        like '%,{{ technology | lower | replace("'", "''") }},%' then 1
-                    else 0
-                end {{ "+" if not loop.last }}
-                {%- else %}
-                0
-                {%- endfor %}
-        end as {{ dbt.type_bigint() }}) as tech_stack_icp_matches,
-        extract(year from as_of_date) - founded_year as company_age_years
-        {%- for field in custom_lead_fields() %},
-        {{ field }}
-        {%- endfor %}
+        cast(
+            case
+                when tech_stack is not null
+                    then
+                        {% if icp_technologies %}
+                            {% for technology in icp_technologies %}
+                                {% if not loop.first %}+{% endif %}
+                                case
+                                    when padded_tech_stack like '%,{{ technology | lower | replace("'", "''") }},%'
+                                        then 1
+                                    else 0
+                                end
+                            {% endfor %}
+                        {% else %}
+                            0
+                        {% endif %}
+            end as {{ dbt.type_bigint() }}
+        ) as tech_stack_icp_matches,
+        extract(year from as_of_date) - founded_year as company_age_years{% for field in custom_fields %},
+        {{ field }}{% endfor %}
     from combined
 )
 

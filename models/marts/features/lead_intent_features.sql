@@ -30,7 +30,8 @@ visible_weeks as (
         account_snapshots.as_of_date,
         intent_surge.topic,
         intent_surge.composite_score,
-        {{ days_between('intent_surge.week_start_date', 'account_snapshots.as_of_date') }} as days_since_week_start
+        {{ days_between('intent_surge.week_start_date', 'account_snapshots.as_of_date') }}
+            as days_since_week_start
     from account_snapshots
     inner join intent_surge
         on account_snapshots.account_domain = intent_surge.domain

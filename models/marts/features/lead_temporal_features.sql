@@ -18,13 +18,17 @@ final as (
     select
         snapshots.lead_id,
         snapshots.as_of_date,
-        {{ days_between('cast(leads.created_at as date)', 'snapshots.as_of_date') }} as lead_age_days,
+        {{ days_between('cast(leads.created_at as date)', 'snapshots.as_of_date') }}
+            as lead_age_days,
         snapshot_activity.days_since_last_engagement,
         snapshot_activity.days_since_first_engagement as days_since_first_touch,
         snapshot_activity.days_since_last_sales_touch,
-        cast(coalesce(snapshot_activity.active_days_30d, 0) as {{ dbt.type_bigint() }}) as active_days_30d,
-        cast(coalesce(snapshot_activity.engagement_events_recent, 0) as {{ dbt.type_bigint() }}) as engagement_events_recent,
-        cast(coalesce(snapshot_activity.engagement_events_prior, 0) as {{ dbt.type_bigint() }}) as engagement_events_prior,
+        cast(coalesce(snapshot_activity.active_days_30d, 0) as {{ dbt.type_bigint() }})
+            as active_days_30d,
+        cast(coalesce(snapshot_activity.engagement_events_recent, 0) as {{ dbt.type_bigint() }})
+            as engagement_events_recent,
+        cast(coalesce(snapshot_activity.engagement_events_prior, 0) as {{ dbt.type_bigint() }})
+            as engagement_events_prior,
         coalesce(
             {{ safe_divide(
                 'snapshot_activity.engagement_events_recent - snapshot_activity.engagement_events_prior',
