@@ -1,0 +1,10 @@
+"""The live model's calibrated probability for every row of its untouched test split."""
+from leadscore.pipeline import champion_test_predictions
+from leadscore.warehouse import to_pandas
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    champion = to_pandas(dbt.ref("ml_champion_model"))
+    features = to_pandas(dbt.ref("lead_features"), sort_by=["lead_id", "as_of_date"])
+    return champion_test_predictions(features, champion)

@@ -1,0 +1,349 @@
+"""The decisions the dbt Python models take, as pure functions: when to train, what a registry row holds.
+
+The Python models only read their refs, call one function here and return its frame.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from leadscore import __version__
+from leadscore.ml import (
+    InsufficientDataError,
+    deserialize_model,
+    fit_deal_size_model,
+    serialize_deal_size_model,
+    trainable_mask,
+    train_lead_model,
+)
+from leadscore.ml.training import json_safe
+
+# The registry's columns and their types: fixed, so rows appended over the years always fit the table.
+REGISTRY_SCHEMA: dict[str, str] = {
+    "model_version": "string",
+    "trained_at": "datetime64[us]",
+    "status": "string",
+    "retrain_reason": "string",
+    "algorithm": "string",
+    "is_promoted": "boolean",
+    "promotion_reason": "string",
+    "horizon_days": "Int64",
+    "random_state": "Int64",
+    "n_features": "Int64",
+    "features_json": "string",
+    "hyperparameters_json": "string",
+    "calibration_method": "string",
+    "train_start_date": "datetime64[us]",
+    "train_end_date": "datetime64[us]",
+    "validation_start_date": "datetime64[us]",
+    "validation_end_date": "datetime64[us]",
+    "test_start_date": "datetime64[us]",
+    "test_end_date": "datetime64[us]",
+    "train_rows": "Int64",
+    "validation_rows": "Int64",
+    "test_rows": "Int64",
+    "train_positives": "Int64",
+    "validation_positives": "Int64",
+    "test_positives": "Int64",
+    "labeled_leads": "Int64",
+    "labeled_positives": "Int64",
+    "validation_auc_roc": "Float64",
+    "validation_log_loss": "Float64",
+    "test_auc_roc": "Float64",
+    "test_pr_auc": "Float64",
+    "test_log_loss": "Float64",
+    "test_brier": "Float64",
+    "test_ece": "Float64",
+    "rule_points_test_auc_roc": "Float64",
+    "random_test_auc_roc": "Float64",
+    "current_champion_version": "string",
+    "current_champion_test_json": "string",
+    "selection_rule": "string",
+    "metrics_json": "string",
+    "single_feature_auc_json": "string",
+    "evaluation_json": "string",
+    "feature_importance_json": "string",
+    "model_json": "string",
+    "deal_size_model_json": "string",
+    "package_version": "string",
+}
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Business knobs of a training run, read from dbt vars by the registry model."""
+
+    horizon_days: int = 90
+    retrain_every_days: int = 30
+    force_retrain: bool = False
+    random_state: int = 42
+    min_leads: int = 500
+    min_positives: int = 50
+    leakage_threshold: float = 0.95
+    extra_retrain_reason: str | None = None
+
+
+def empty_registry() -> pd.DataFrame:
+    """A registry frame with no rows and the registry's column types."""
+    return conform_to_schema(pd.DataFrame([]))
+
+
+def conform_to_schema(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give a frame exactly the registry's columns, in order and with their types (missing ones null)."""
+    conformed = pd.DataFrame(index=frame.index)
+    for column, dtype in REGISTRY_SCHEMA.items():
+        values = frame[column] if column in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+        if dtype.startswith("datetime64"):
+            conformed[column] = pd.to_datetime(values, errors="coerce").astype(dtype)
+        else:
+            conformed[column] = values.astype(dtype)
+    return conformed.reset_index(drop=True)
+
+
+def trained_models(registry: pd.DataFrame | None) -> pd.DataFrame:
+    """Registry rows that hold a trained model, newest first."""
+    if registry is None or registry.empty:
+        return empty_registry()
+    trained = registry[registry["status"] == "trained"]
+    return trained.sort_values("trained_at", ascending=False, kind="mergesort")
+
+
+def current_champion(registry: pd.DataFrame | None) -> pd.Series | None:
+    """The live model: the newest trained row that was promoted, or None."""
+    trained = trained_models(registry)
+    promoted = trained[trained["is_promoted"].fillna(False).astype(bool)]
+    return None if promoted.empty else promoted.iloc[0]
+
+
+def labeled_history(features: pd.DataFrame) -> tuple[int, int]:
+    """Distinct leads with a matured, worked label, and how many of their snapshots converted."""
+    trainable = features[trainable_mask(features)]
+    return int(trainable["lead_id"].nunique()), int(trainable["label"].astype(float).sum())
+
+
+def retrain_reason(
+    registry: pd.DataFrame | None, now: datetime, settings: TrainingSettings, history: tuple[int, int]
+) -> str | None:
+    """Why this build should train, or None when it reuses the champion.
+
+    Trains when forced (var retrain), when a monitor asks for it, when no model exists, or when the champion is
+    older than retrain_every_days. An earlier attempt that lacked data is not repeated until the labeled history
+    changes, so a rebuild on the same data adds no registry row.
+    """
+    if settings.force_retrain:
+        return "forced by var retrain"
+    if settings.extra_retrain_reason:
+        return settings.extra_retrain_reason
+    champion = current_champion(registry)
+    if champion is None:
+        if registry is not None and not registry.empty:
+            latest = registry.sort_values("trained_at", kind="mergesort").iloc[-1]
+            same_history = (latest["labeled_leads"], latest["labeled_positives"]) == history
+            if latest["status"] == "insufficient_data" and same_history:
+                return None
+        return "no model yet"
+    age_days = (pd.Timestamp(now).tz_localize(None) - pd.Timestamp(champion["trained_at"])).days
+    if age_days >= settings.retrain_every_days:
+        return f"champion is {age_days} days old (retrain_every_days = {settings.retrain_every_days})"
+    return None
+
+
+def won_deal_training_frame(features: pd.DataFrame, won_deals: pd.DataFrame) -> pd.DataFrame:
+    """Each won lead's features at its last snapshot on or before conversion, with the deal amount."""
+    snapshots = features[["lead_id", "as_of_date"]].merge(won_deals[["lead_id", "converted_date"]], on="lead_id")
+    snapshots = snapshots[pd.to_datetime(snapshots["as_of_date"]) <= pd.to_datetime(snapshots["converted_date"])]
+    latest = snapshots.sort_values(["lead_id", "as_of_date"], kind="mergesort").groupby("lead_id").tail(1)
+    frame = features.merge(latest[["lead_id", "as_of_date"]], on=["lead_id", "as_of_date"])
+    return frame.merge(won_deals[["lead_id", "amount"]], on="lead_id").sort_values("lead_id", kind="mergesort")
+
+
+def _evaluation_json(result) -> str:
+    tables = {
+        "metrics": result.metrics,
+        "thresholds": result.threshold_metrics,
+        "calibration": result.calibration_table,
+        "lift": result.lift_table,
+    }
+    return json.dumps(json_safe({name: table.to_dict("records") for name, table in tables.items()}))
+
+
+def registry_update(
+    features: pd.DataFrame,
+    catalog: pd.DataFrame,
+    rules: pd.DataFrame,
+    won_deals: pd.DataFrame,
+    registry: pd.DataFrame | None,
+    *,
+    now: datetime,
+    settings: TrainingSettings,
+) -> pd.DataFrame:
+    """The rows a build appends to the model registry: none, one trained model, or one insufficient-data mark.
+
+    Raises
+    ------
+    leadscore.ml.LeakageError
+        When a single feature predicts the label almost perfectly: the run fails, naming it.
+    """
+    history = labeled_history(features)
+    reason = retrain_reason(registry, now, settings, history)
+    if reason is None:
+        return empty_registry()
+    base = {
+        "trained_at": pd.Timestamp(now).tz_localize(None),
+        "retrain_reason": reason,
+        "labeled_leads": history[0],
+        "labeled_positives": history[1],
+        "horizon_days": settings.horizon_days,
+        "random_state": settings.random_state,
+        "package_version": __version__,
+    }
+    champion_row = current_champion(registry)
+    champion = deserialize_model(champion_row["model_json"]) if champion_row is not None else None
+    try:
+        result = train_lead_model(
+            features,
+            catalog,
+            rules,
+            horizon_days=settings.horizon_days,
+            random_state=settings.random_state,
+            min_leads=settings.min_leads,
+            min_positives=settings.min_positives,
+            leakage_threshold=settings.leakage_threshold,
+            trained_at=base["trained_at"].to_pydatetime(),
+            current_champion=champion,
+        )
+    except InsufficientDataError as error:
+        row = {
+            **base,
+            "model_version": f"rules-{base['trained_at']:%Y%m%d%H%M%S}",
+            "status": "insufficient_data",
+            "algorithm": "rule_points",
+            "is_promoted": False,
+            "promotion_reason": f"not trained: {error}; scoring falls back to the rule-based points",
+        }
+        return conform_to_schema(pd.DataFrame([row]))
+
+    deal_model = fit_deal_size_model(won_deal_training_frame(features, won_deals), catalog,
+                                     random_state=settings.random_state)
+    if champion is None:
+        promoted, why = True, "first trained model"
+    elif result.promote:
+        promoted, why = True, f"beats {champion.version_id} on the newest matured holdout"
+    else:
+        promoted, why = False, f"does not beat {champion.version_id} on the newest matured holdout"
+    row = {
+        **result.registry_row,
+        **base,
+        "status": "trained",
+        "is_promoted": promoted,
+        "promotion_reason": why,
+        "evaluation_json": _evaluation_json(result),
+        "feature_importance_json": json.dumps(json_safe(result.feature_importance.reset_index().to_dict("records"))),
+        "deal_size_model_json": serialize_deal_size_model(deal_model),
+    }
+    return conform_to_schema(pd.DataFrame([row]))
+
+
+def champion_test_rows(features: pd.DataFrame, champion: pd.Series) -> pd.DataFrame:
+    """The champion's untouched test rows: matured, worked snapshots inside its stored test window."""
+    as_of = pd.to_datetime(features["as_of_date"])
+    in_window = (as_of >= pd.Timestamp(champion["test_start_date"])) & (as_of <= pd.Timestamp(champion["test_end_date"]))
+    return features[trainable_mask(features) & np.asarray(in_window)]
+
+
+def _flag(value) -> bool:
+    """A dbt var rendered into config ('True', 'false', 1, ...) as a bool."""
+    return str(value).strip().lower() in {"true", "1", "yes", "y"}
+
+
+def settings_from_config(get) -> TrainingSettings:
+    """Training settings from the model config (dbt vars rendered into the model's yml), with defaults."""
+    defaults = TrainingSettings()
+
+    def number(key: str, default, cast):
+        value = get(key)
+        return default if value in (None, "", "None") else cast(value)
+
+    return TrainingSettings(
+        horizon_days=number("horizon_days", defaults.horizon_days, int),
+        retrain_every_days=number("retrain_every_days", defaults.retrain_every_days, int),
+        force_retrain=_flag(get("retrain")),
+        random_state=number("random_state", defaults.random_state, int),
+        min_leads=number("min_labeled_leads", defaults.min_leads, int),
+        min_positives=number("min_positive_labels", defaults.min_positives, int),
+        leakage_threshold=number("leakage_auc_threshold", defaults.leakage_threshold, float),
+    )
+
+
+TEST_PREDICTION_COLUMNS = ["lead_id", "as_of_date", "label", "probability", "model_version"]
+
+
+def champion_test_predictions(features: pd.DataFrame, champion: pd.DataFrame) -> pd.DataFrame:
+    """Calibrated probabilities of the live model on its test split (empty when scoring falls back to rules)."""
+    live = champion[champion["scoring_method"] == "model"] if not champion.empty else champion
+    if live.empty:
+        empty = pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in zip(
+            TEST_PREDICTION_COLUMNS, ["string", "datetime64[us]", "Int64", "Float64", "string"])})
+        return empty
+    row = live.iloc[0]
+    rows = champion_test_rows(features, row)
+    bundle = deserialize_model(row["model_json"])
+    from leadscore.ml import predict_proba
+
+    predictions = rows[["lead_id", "as_of_date", "label"]].copy()
+    predictions["label"] = predictions["label"].astype("Int64")
+    predictions["probability"] = predict_proba(bundle, rows)
+    predictions["model_version"] = row["model_version"]
+    return predictions.reset_index(drop=True)
+
+
+def evaluation_long(registry: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model version, report section, scored model, split, bucket, metric) with its value."""
+    records = []
+    for _, row in trained_models(registry).iterrows():
+        report = json.loads(row["evaluation_json"]) if isinstance(row["evaluation_json"], str) else {}
+        for section, table in report.items():
+            bucket_key = {"thresholds": "threshold", "calibration": "bin", "lift": "group"}.get(section)
+            for entry in table:
+                for metric, value in entry.items():
+                    if metric in {"model", "kind", "split", "is_champion", bucket_key} or isinstance(value, str):
+                        continue
+                    records.append({
+                        "model_version": row["model_version"],
+                        "section": section,
+                        "scored_model": entry.get("model"),
+                        "model_kind": entry.get("kind", "candidate"),
+                        "split": entry.get("split", "test"),
+                        "bucket": float(entry[bucket_key]) if bucket_key else None,
+                        "metric": metric,
+                        "value": None if value is None else float(value),
+                    })
+    columns = {"model_version": "string", "section": "string", "scored_model": "string", "model_kind": "string",
+               "split": "string", "bucket": "Float64", "metric": "string", "value": "Float64"}
+    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    return frame.astype(columns)
+
+
+def feature_importance_table(registry: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame:
+    """Global importance per model version and feature, joined to the catalog's family and description."""
+    frames = []
+    for _, row in trained_models(registry).iterrows():
+        if not isinstance(row["feature_importance_json"], str):
+            continue
+        importance = pd.DataFrame(json.loads(row["feature_importance_json"]))
+        importance["model_version"] = row["model_version"]
+        frames.append(importance)
+    columns = {"model_version": "string", "algorithm": "string", "feature_name": "string", "family": "string",
+               "description": "string", "mean_abs_contribution": "Float64", "gain_share": "Float64",
+               "importance_rank": "Int64"}
+    if not frames:
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in columns.items()})
+    importance = pd.concat(frames, ignore_index=True).rename(columns={"feature": "feature_name",
+                                                                      "rank": "importance_rank"})
+    importance = importance.drop(columns=["family"], errors="ignore").merge(
+        catalog[["feature_name", "family", "description"]], on="feature_name", how="left")
+    return importance.reindex(columns=list(columns)).astype(columns)
