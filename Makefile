@@ -15,7 +15,7 @@ export OMP_WAIT_POLICY := passive
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup demo generate build test test-dbt test-python lint clean
+.PHONY: setup demo generate build oracle test test-dbt test-python lint clean
 
 setup: $(VENV)/.installed
 
@@ -36,7 +36,12 @@ demo: setup
 	@start=$$(date +%s); \
 	$(BIN)/python -m leadscore.generator --leads $(LEADS) --seed $(SEED) --db $(DEMO_DB) && \
 	LEADSCORE_DB=$(DEMO_DB) $(DBT) build && \
-	echo "demo built in $$(( $$(date +%s) - start )) s; warehouse file: $(DEMO_DB)"
+	echo "demo built in $$(( $$(date +%s) - start )) s; warehouse file: $(DEMO_DB)" && \
+	$(BIN)/python -m leadscore.oracle --db $(DEMO_DB)
+
+# The live model's test AUC against the generator's true probabilities and the rule-based score.
+oracle: setup
+	$(BIN)/python -m leadscore.oracle --db $(DEMO_DB)
 
 test: setup test-python test-dbt lint
 

@@ -171,3 +171,21 @@
     {%- endif -%}
     {{ return(names) }}
 {% endmacro %}
+
+
+{% macro score_fingerprint(columns) %}
+    {#- A hash of the synced score fields: a lead's row changes exactly when this does. -#}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
+        {%- if not loop.last -%}{%- do parts.append("'|'") -%}{%- endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+
+{% macro synced_score_columns() %}
+    {#- The lead_scores columns whose change makes a lead's row go to the CRM again. -#}
+    {{ return(['lead_score', 'priority_band', 'contact_sla_hours', 'reason_up_1', 'reason_up_2', 'reason_up_3',
+               'reason_down_1', 'reason_down_2', 'reason_down_3', 'model_version', 'scoring_method']) }}
+{% endmacro %}

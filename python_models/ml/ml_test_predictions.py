@@ -7,4 +7,5 @@ def model(dbt, session):
     dbt.config(materialized="table")
     champion = to_pandas(dbt.ref("ml_champion_model"))
     features = to_pandas(dbt.ref("lead_features"), sort_by=["lead_id", "as_of_date"])
-    return champion_test_predictions(features, champion)
+    bands = to_pandas(dbt.ref("score_bands"), sort_by=["min_score"])
+    return champion_test_predictions(features, champion, bands)

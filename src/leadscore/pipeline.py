@@ -279,26 +279,34 @@ def settings_from_config(get) -> TrainingSettings:
     )
 
 
-TEST_PREDICTION_COLUMNS = ["lead_id", "as_of_date", "label", "probability", "model_version"]
+TEST_PREDICTION_SCHEMA = {
+    "lead_id": "string",
+    "as_of_date": "datetime64[us]",
+    "label": "Int64",
+    "probability": "Float64",
+    "lead_score": "Int64",
+    "priority_band": "string",
+    "model_version": "string",
+}
 
 
-def champion_test_predictions(features: pd.DataFrame, champion: pd.DataFrame) -> pd.DataFrame:
-    """Calibrated probabilities of the live model on its test split (empty when scoring falls back to rules)."""
+def champion_test_predictions(features: pd.DataFrame, champion: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
+    """The live model's calibrated probability, score and band on its test split (empty under the fallback)."""
+    from leadscore.ml import assign_band, predict_proba, probability_to_score
+
     live = champion[champion["scoring_method"] == "model"] if not champion.empty else champion
     if live.empty:
-        empty = pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in zip(
-            TEST_PREDICTION_COLUMNS, ["string", "datetime64[us]", "Int64", "Float64", "string"])})
-        return empty
+        return _conform(pd.DataFrame([]), TEST_PREDICTION_SCHEMA)
     row = live.iloc[0]
     rows = champion_test_rows(features, row)
     bundle = deserialize_model(row["model_json"])
-    from leadscore.ml import predict_proba
-
     predictions = rows[["lead_id", "as_of_date", "label"]].copy()
-    predictions["label"] = predictions["label"].astype("Int64")
     predictions["probability"] = predict_proba(bundle, rows)
+    predictions["lead_score"] = probability_to_score(predictions["probability"].to_numpy(),
+                                                     bundle.metadata["reference_quantiles"])
+    predictions["priority_band"] = assign_band(predictions["lead_score"].to_numpy(), bands)
     predictions["model_version"] = row["model_version"]
-    return predictions.reset_index(drop=True)
+    return _conform(predictions, TEST_PREDICTION_SCHEMA)
 
 
 def evaluation_long(registry: pd.DataFrame) -> pd.DataFrame:
@@ -347,3 +355,90 @@ def feature_importance_table(registry: pd.DataFrame, catalog: pd.DataFrame) -> p
     importance = importance.drop(columns=["family"], errors="ignore").merge(
         catalog[["feature_name", "family", "description"]], on="feature_name", how="left")
     return importance.reindex(columns=list(columns)).astype(columns)
+
+
+SCORE_SCHEMA: dict[str, str] = {
+    "lead_id": "string",
+    "as_of_date": "datetime64[us]",
+    "conversion_probability": "Float64",
+    "lead_score": "Int64",
+    "priority_band": "string",
+    "contact_sla_hours": "Float64",
+    "expected_deal_size": "Float64",
+    "expected_deal_value": "Float64",
+    "model_version": "string",
+    "scoring_method": "string",
+    **{f"reason_{direction}_{rank}": "string" for direction in ("up", "down") for rank in (1, 2, 3)},
+    "contributions_json": "string",
+}
+
+
+def _conform(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
+    """Exactly the schema's columns, in order and with their types (missing ones null)."""
+    conformed = pd.DataFrame(index=frame.index)
+    for column, dtype in schema.items():
+        values = frame[column] if column in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+        if dtype.startswith("datetime64"):
+            conformed[column] = pd.to_datetime(values).astype(dtype)
+        else:
+            conformed[column] = values.astype(dtype)
+    return conformed.reset_index(drop=True)
+
+
+def _contact_sla(bands: pd.DataFrame, band: pd.Series) -> pd.Series:
+    sla = dict(zip(bands["band"].astype(str), pd.to_numeric(bands["contact_sla_hours"], errors="coerce")))
+    return band.map(sla).astype("Float64")
+
+
+def rule_based_scores(rows: pd.DataFrame, rules: pd.DataFrame, bands: pd.DataFrame, model_version: str) -> pd.DataFrame:
+    """The fallback when no model is trained: rule points as the 1-99 score, fired rules as the reasons."""
+    from leadscore.ml import assign_band, rule_points_breakdown
+
+    breakdown = rule_points_breakdown(rows, rules)
+    descriptions = dict(zip(rules["rule_id"].astype(str), rules["description"].astype(str)))
+    points = breakdown.to_numpy(dtype=float)
+    names = np.array([descriptions.get(rule_id, rule_id) for rule_id in breakdown.columns], dtype=object)
+    scores = np.clip(np.rint(points.sum(axis=1)), 1, 99).astype(int)
+    result = pd.DataFrame({"lead_id": rows["lead_id"].to_numpy(), "as_of_date": rows["as_of_date"].to_numpy()})
+    result["lead_score"] = scores
+    result["priority_band"] = assign_band(scores, bands)
+    result["contact_sla_hours"] = _contact_sla(bands, result["priority_band"]).to_numpy()
+    result["model_version"] = model_version
+    result["scoring_method"] = "rule_based_fallback"
+    for direction, order in (("up", np.argsort(-points, axis=1, kind="stable")),
+                             ("down", np.argsort(points, axis=1, kind="stable"))):
+        for rank in range(3):
+            column = order[:, rank] if points.shape[1] > rank else np.zeros(len(rows), dtype=int)
+            value = points[np.arange(len(rows)), column] if points.shape[1] > rank else np.zeros(len(rows))
+            fired = value > 0 if direction == "up" else value < 0
+            result[f"reason_{direction}_{rank + 1}"] = np.where(fired, names[column] if len(names) else None, None)
+    return _conform(result, SCORE_SCHEMA)
+
+
+def score_open_leads(
+    rows: pd.DataFrame,
+    champion: pd.DataFrame,
+    catalog: pd.DataFrame,
+    bands: pd.DataFrame,
+    rules: pd.DataFrame,
+) -> pd.DataFrame:
+    """Probability, 1-99 score, band, SLA, expected value and reasons for every open lead."""
+    from leadscore.ml import deserialize_deal_size_model, score_leads
+
+    live = champion[champion["scoring_method"] == "model"] if not champion.empty else champion
+    if live.empty:
+        version = champion["model_version"].iloc[0] if not champion.empty else "rules"
+        return rule_based_scores(rows, rules, bands, version)
+    row = live.iloc[0]
+    bundle = deserialize_model(row["model_json"])
+    deal_model = deserialize_deal_size_model(row["deal_size_model_json"])
+    scored = score_leads(bundle, rows, catalog, bands=bands, k=3, deal_size_model=deal_model)
+    scored = scored.rename(columns={
+        "probability": "conversion_probability",
+        "score": "lead_score",
+        "band": "priority_band",
+        "expected_value": "expected_deal_value",
+    })
+    scored["contact_sla_hours"] = _contact_sla(bands, scored["priority_band"]).to_numpy()
+    scored["scoring_method"] = "model"
+    return _conform(scored, SCORE_SCHEMA)

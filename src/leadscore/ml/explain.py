@@ -214,17 +214,23 @@ def format_values(values: np.ndarray, kind: str, decimals: int = 2) -> pa.Array:
 
 
 def _sentence_parts(catalog: pd.DataFrame, features: Sequence[str]) -> dict[str, tuple[list[str], str]]:
-    """Per feature: template split around ``{value}`` and a label for missing values."""
+    """Per feature: template split around ``{value}`` and the sentence for a missing value.
+
+    The catalog's ``missing_explanation`` (e.g. "Never touched by sales") reads a missing value; without one
+    the sentence is "<description>: unknown".
+    """
     normalized = normalize_catalog(catalog).set_index("feature_name")
     parts = {}
     for name in features:
-        template = normalized.at[name, "explanation_template"] if name in normalized.index else ""
-        description = normalized.at[name, "description"] if name in normalized.index else ""
+        known = name in normalized.index
+        template = normalized.at[name, "explanation_template"] if known else ""
+        description = normalized.at[name, "description"] if known else ""
         label = description.strip() or name
         if not template.strip():
             template = f"{label}: {{value}}"
+        missing = (normalized.at[name, "missing_explanation"] if known else "").strip() or f"{label}: unknown"
         pieces = _PLACEHOLDER.split(template)
-        parts[name] = (pieces, label)
+        parts[name] = (pieces, missing)
     return parts
 
 
@@ -245,8 +251,8 @@ def _kinds(values: pd.DataFrame, catalog: pd.DataFrame, features: Sequence[str])
     return result
 
 
-def _sentences(pieces: list[str], label: str, formatted: pa.Array) -> pa.Array:
-    """Fill a template for many formatted values at once (missing values read '<label>: unknown')."""
+def _sentences(pieces: list[str], missing_sentence: str, formatted: pa.Array) -> pa.Array:
+    """Fill a template for many formatted values at once (a missing value reads missing_sentence)."""
     if len(pieces) == 1:  # a template without {value}
         filled = pa.array(np.full(len(formatted), pieces[0], dtype=object), type=pa.string())
     else:
@@ -254,7 +260,7 @@ def _sentences(pieces: list[str], label: str, formatted: pa.Array) -> pa.Array:
         for piece in pieces[1:]:
             arguments.extend([formatted, piece])
         filled = pc.binary_join_element_wise(*arguments, "")
-    return pc.if_else(pc.is_null(formatted), pa.scalar(f"{label}: unknown"), filled)
+    return pc.if_else(pc.is_null(formatted), pa.scalar(missing_sentence), filled)
 
 
 def _json_numbers(values: np.ndarray) -> pa.Array:

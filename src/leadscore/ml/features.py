@@ -26,7 +26,7 @@ def normalize_catalog(catalog: pd.DataFrame) -> pd.DataFrame:
     """Return the catalog with lower-case column names and clean types.
 
     ``is_protected`` becomes bool (missing = False), ``data_type`` a lower-case string,
-    ``description`` and ``explanation_template`` strings ('' when missing).
+    ``description``, ``explanation_template`` and ``missing_explanation`` strings ('' when missing).
 
     Raises
     ------
@@ -42,7 +42,7 @@ def normalize_catalog(catalog: pd.DataFrame) -> pd.DataFrame:
     normalized["feature_name"] = normalized["feature_name"].astype(str)
     protected = normalized["is_protected"] if "is_protected" in normalized.columns else pd.Series(False, index=normalized.index)
     normalized["is_protected"] = as_bool(protected)
-    for column in ("data_type", "description", "explanation_template", "family"):
+    for column in ("data_type", "description", "explanation_template", "missing_explanation", "family"):
         values = normalized[column] if column in normalized.columns else pd.Series("", index=normalized.index)
         normalized[column] = values.astype(object).where(values.notna(), "").astype(str)
     normalized["data_type"] = normalized["data_type"].str.strip().str.lower()
