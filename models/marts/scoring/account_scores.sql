@@ -31,7 +31,7 @@ account_leads as (
         scoring_features.intent_surging_topics,
         row_number() over (
             partition by lead_scores.account_domain
-            order by lead_scores.lead_score desc, lead_scores.expected_deal_value desc, lead_scores.lead_id
+            order by lead_scores.lead_score desc, lead_scores.expected_deal_value desc, lead_scores.lead_id asc
         ) as call_order
     from lead_scores
     inner join scoring_features
