@@ -57,7 +57,8 @@ final as (
                 else 0
             end
         ) as engagement_events_prior,
-        sum(engagement_events * {{ decay_weight('age_days') }}) as decayed_engagement_score,
+        -- rounded so the parallel float sum gives the same value on every rebuild
+        round(sum(engagement_events * {{ decay_weight('age_days') }}), 9) as decayed_engagement_score,
         min(case when engagement_events > 0 then age_days end) as days_since_last_engagement,
         max(case when engagement_events > 0 then age_days end) as days_since_first_engagement,
         min(case when sales_touches > 0 then age_days end) as days_since_last_sales_touch,

@@ -46,12 +46,15 @@ account_intent as (
         account_domain,
         as_of_date,
         max(composite_score) as intent_max_score,
-        avg(composite_score) as intent_avg_score,
+        -- rounded so the parallel float averages give the same value on every rebuild
+        round(avg(composite_score), 9) as intent_avg_score,
         count(distinct case when composite_score >= {{ surge_threshold }} then topic end) as intent_surging_topics,
         count(distinct topic) as intent_topics_observed,
-        avg(case when days_since_week_start < 7 * ({{ recent_weeks }} + 1) then composite_score end)
-        - avg(case when days_since_week_start >= 7 * ({{ recent_weeks }} + 1) then composite_score end)
-            as intent_trend
+        round(
+            avg(case when days_since_week_start < 7 * ({{ recent_weeks }} + 1) then composite_score end)
+            - avg(case when days_since_week_start >= 7 * ({{ recent_weeks }} + 1) then composite_score end),
+            9
+        ) as intent_trend
     from visible_weeks
     group by 1, 2
 ),
