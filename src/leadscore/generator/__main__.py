@@ -1,6 +1,7 @@
 """Command line.
 
-``python -m leadscore.generator --leads N --seed S --db PATH [--end-date D] [--months M] [--no-drift]``
+``python -m leadscore.generator --leads N --seed S --db PATH [--end-date D] [--months M] [--no-drift]
+[--truth-draws K]``
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from leadscore.generator.config import RunParams
 from leadscore.generator.pipeline import run
+from leadscore.generator.truth import MIN_TRUTH_DRAWS
 
 
 def parse_args(argv: Sequence[str] | None = None) -> RunParams:
@@ -28,11 +30,16 @@ def parse_args(argv: Sequence[str] | None = None) -> RunParams:
                         help="last day of the timeline, YYYY-MM-DD (default %(default)s)")
     parser.add_argument("--months", type=int, default=defaults.months, help="timeline length (default %(default)s)")
     parser.add_argument("--no-drift", action="store_true", help="no buyer-behaviour shift late in the timeline")
+    parser.add_argument("--truth-draws", type=int, default=defaults.truth_draws,
+                        help="Monte Carlo draws per account and Monday for the honest truth probabilities "
+                             f"(at least {MIN_TRUTH_DRAWS}; default %(default)s)")
     args = parser.parse_args(argv)
     if args.leads < 1 or args.months < 1:
         parser.error("--leads and --months must be positive")
+    if args.truth_draws < MIN_TRUTH_DRAWS:
+        parser.error(f"--truth-draws must be at least {MIN_TRUTH_DRAWS}")
     return RunParams(leads=args.leads, seed=args.seed, db=args.db, end_date=args.end_date, months=args.months,
-                     drift=not args.no_drift)
+                     drift=not args.no_drift, truth_draws=args.truth_draws)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -29,6 +29,9 @@ KIND_TASK = PAGE_KIND_COUNT + 4
 N_CURVE_KINDS = PAGE_KIND_COUNT + 5
 # Events that show a lead is engaged (for the committee signal): pricing, docs, calculator, demo request.
 ENGAGED_KINDS = (0, 1, KIND_PRICING_CALCULATOR, KIND_DEMO_REQUEST)
+# A trial usage event follows its signup by min(floor(Exp(mean 6 days)), 30) days.
+TRIAL_USAGE_MEAN_LAG_DAYS = 6.0
+TRIAL_USAGE_MAX_LAG_DAYS = 30
 TRACK_NAME_OF_KIND = {
     KIND_PRICING_CALCULATOR: "pricing_calculator_used",
     KIND_CONTENT_DOWNLOAD: "content_downloaded",
@@ -247,7 +250,8 @@ def trial_events(rng: np.random.Generator, personas: Personas, in_market_at_crea
     depth = rng.poisson(cfg.trial_depth_events * np.exp(evaluation_loading * personas.evaluation[trial_rows]
                                                         + interest_loading * personas.interest[trial_rows]))
     usage_of = np.repeat(np.arange(len(trial_rows)), depth)
-    usage_offset = signup[usage_of] + np.minimum(rng.exponential(6.0, len(usage_of)).astype(np.int64), 30)
+    usage_offset = signup[usage_of] + np.minimum(
+        rng.exponential(TRIAL_USAGE_MEAN_LAG_DAYS, len(usage_of)).astype(np.int64), TRIAL_USAGE_MAX_LAG_DAYS)
     shares = np.asarray(vocab.TRIAL_EVENT_SHARES)
     usage_name = rng.choice(len(shares), size=len(usage_of), p=shares / shares.sum())
     return TrialEvents(

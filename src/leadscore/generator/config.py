@@ -15,6 +15,7 @@ import numpy as np
 EPOCH = dt.date(1970, 1, 1)
 MICROS_PER_DAY = 86_400_000_000
 MICROS_PER_SECOND = 1_000_000
+DEFAULT_TRUTH_DRAWS = 32
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class RunParams:
         Length of the timeline in calendar months.
     drift : bool
         Whether buyer behaviour shifts in the last part of the timeline.
+    truth_draws : int
+        Monte Carlo draws per (account, Monday) for the honest truth (see :mod:`leadscore.generator.truth`).
     """
 
     leads: int = 20_000
@@ -43,6 +46,7 @@ class RunParams:
     end_date: dt.date = dt.date(2026, 6, 30)
     months: int = 24
     drift: bool = True
+    truth_draws: int = DEFAULT_TRUTH_DRAWS
 
 
 @dataclass(frozen=True)

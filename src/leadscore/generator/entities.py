@@ -15,6 +15,10 @@ from leadscore.generator.config import GeneratorConfig
 from leadscore.generator.sampling import business_seconds, choose, uniform_index
 
 N_EPISODES = 2
+EPISODE_START_MIN = -60.0  # episode starts are uniform on [EPISODE_START_MIN, n_days)
+EPISODE_LEAD_GAMMA_SHAPE = 2.0  # an episode-timed lead appears floor(start + Gamma(2, scale)) days in
+SMALL_COMPANY_EMPLOYEES = 50  # below this size some people are owners / executives
+SMALL_COMPANY_EXECUTIVE_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,7 @@ def make_accounts(rng: np.random.Generator, n_leads: int, n_days: int, end_year:
 
     episode_count = choose(rng, cfg.episode_count_shares, n)
     slot_used = np.arange(N_EPISODES)[None, :] < episode_count[:, None]
-    episode_start = rng.uniform(-60.0, n_days, (n, N_EPISODES))
+    episode_start = rng.uniform(EPISODE_START_MIN, n_days, (n, N_EPISODES))
     episode_scale = rng.uniform(*cfg.episode_scale_days, (n, N_EPISODES))
     episode_amplitude = np.where(slot_used, rng.uniform(*cfg.episode_amplitude, (n, N_EPISODES)), 0.0)
 
@@ -242,7 +246,7 @@ def make_lead_skeleton(rng: np.random.Generator, accounts: Accounts, n_days: int
     episode_timed = (n_episodes > 0) & (rng.random(n) < cfg.episode_lead_timing_share)
     start = accounts.episode_start[account, slot].astype(np.float64)
     scale = accounts.episode_scale[account, slot].astype(np.float64)
-    episode_day = np.floor(start + rng.gamma(2.0, scale)).astype(np.int64)
+    episode_day = np.floor(start + rng.gamma(EPISODE_LEAD_GAMMA_SHAPE, scale)).astype(np.int64)
     use_episode = episode_timed & (episode_day >= 0) & (episode_day < n_days)
     created_day = np.where(use_episode, episode_day, created_day)
     created_second = business_seconds(rng, n)
@@ -319,7 +323,8 @@ def make_personas(rng: np.random.Generator, accounts: Accounts, skeleton: LeadSk
     seniority = choose(rng, cfg.seniority_shares, n)
     individual_seniority = choose(rng, (0.0, 0.45, 0.05, 0.05, 0.05, 0.4), n)
     seniority = np.where(is_individual, individual_seniority, seniority)
-    seniority = np.where((employees < 50) & ~is_individual & (rng.random(n) < 0.15), 5, seniority)
+    seniority = np.where((employees < SMALL_COMPANY_EMPLOYEES) & ~is_individual
+                         & (rng.random(n) < SMALL_COMPANY_EXECUTIVE_SHARE), 5, seniority)
     seniority = np.where(is_student, 0, seniority)
     department = choose(rng, cfg.department_shares, n)
     department = np.where(is_student, choose(rng, (0.4, 0.3, 0, 0, 0, 0, 0, 0, 0.3), n), department)

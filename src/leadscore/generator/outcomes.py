@@ -1,4 +1,4 @@
-"""Who sales works, the daily conversion hazard, conversion draws, deal outcomes, lead status and the truth.
+"""Who sales works, the daily conversion hazard, conversion draws, deal outcomes, lead status, truth snapshots.
 
 The hidden formula, for a worked lead ``i`` on day ``d`` of its life::
 
@@ -12,6 +12,10 @@ The hidden formula, for a worked lead ``i`` on day ``d`` of its life::
 
 with ``t = created + d`` the calendar day (``b_*(t)`` drift smoothly in the last quarter of the timeline).
 Webinar affinity carries no hazard. All coefficients live in :class:`GeneratorConfig`.
+
+Truth snapshots are weekly Mondays of each lead's first 182 days while it is open. Their realized-path
+probability is computed here from the realized hazard; the honest, Bayes-optimal probability given the
+world at the Monday lives in :mod:`leadscore.generator.truth`.
 """
 from __future__ import annotations
 
@@ -184,25 +188,26 @@ def lead_status(rng: np.random.Generator, worked: np.ndarray, converted: np.ndar
 
 @dataclass(frozen=True)
 class TruthSnapshots:
-    """Weekly truth rows: chunk-local lead row, as-of day (a Monday) and the true 90-day probability."""
+    """Weekly truth rows: chunk-local lead row, as-of day (a Monday) and two 90-day probabilities.
+
+    ``probability`` is the honest one, given the state of the world at the Monday (see
+    :mod:`leadscore.generator.truth`); ``realized_path_probability`` is given the realized future path too.
+    """
 
     row: np.ndarray
     as_of_day: np.ndarray
     probability: np.ndarray
+    realized_path_probability: np.ndarray
 
 
-def truth_snapshots(cumulative_hazard: np.ndarray, created_day: np.ndarray, converted_offset: np.ndarray,
-                    first_monday: int, n_days: int) -> TruthSnapshots:
-    """Exact probability of converting within 90 days of each Monday while a lead is open.
-
-    For Mondays ``t`` with ``created < t <= min(converted, created + 182 days, end)``:
-    ``1 - exp(-(H(t + 90) - H(t)))`` with ``H`` the cumulative daily hazard before a day. Never-worked
-    leads get the probability they would have had if worked.
+def snapshot_schedule(created_day: np.ndarray, converted_offset: np.ndarray, first_monday: int,
+                      n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk-local lead row and day of every truth snapshot: the Mondays ``t`` with
+    ``created < t <= min(converted, created + 182 days, end)``. Never-worked leads get snapshots too (the
+    probabilities they would have had if worked).
 
     Parameters
     ----------
-    cumulative_hazard : numpy.ndarray
-        ``(n, L)`` inclusive cumulative hazard (``L > 182 + 90``).
     created_day : numpy.ndarray
         Creation day of each lead.
     converted_offset : numpy.ndarray
@@ -217,8 +222,25 @@ def truth_snapshots(cumulative_hazard: np.ndarray, created_day: np.ndarray, conv
     upper = np.where(converted_offset >= 0, np.minimum(upper, created_day + converted_offset), upper)
     count = np.where(upper >= first, (upper - first) // 7 + 1, 0)
     row, k = ragged_arange(count)
-    as_of_day = first[row] + 7 * k
+    return row, first[row] + 7 * k
+
+
+def realized_path_probability(cumulative_hazard: np.ndarray, created_day: np.ndarray, row: np.ndarray,
+                              as_of_day: np.ndarray) -> np.ndarray:
+    """Probability of converting within 90 days of each snapshot given the realized future path:
+    ``1 - exp(-(H(t + 90) - H(t)))`` with ``H`` the cumulative daily hazard before a day, computed from the
+    realized activity (future episodes included), committee and trial events.
+
+    Parameters
+    ----------
+    cumulative_hazard : numpy.ndarray
+        ``(n, L)`` inclusive cumulative hazard (``L > 182 + 90``).
+    created_day : numpy.ndarray
+        Creation day of each lead.
+    row, as_of_day : numpy.ndarray
+        Snapshots from :func:`snapshot_schedule`.
+    """
     offset = as_of_day - created_day[row]
     before = cumulative_hazard[row, offset - 1]
     after = cumulative_hazard[row, offset + TRUTH_WINDOW_DAYS - 1]
-    return TruthSnapshots(row=row, as_of_day=as_of_day, probability=-np.expm1(-(after - before)))
+    return -np.expm1(-(after - before))

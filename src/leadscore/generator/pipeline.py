@@ -2,7 +2,9 @@
 
 Randomness: :class:`numpy.random.SeedSequence` streams keyed by the seed: one for the run-wide draws, one
 for campaigns and a family per chunk (see :class:`ChunkStreams`), so results depend only on the seed and
-the arguments (chunks are fixed by the account sizes and ``GeneratorConfig.chunk_leads``).
+the arguments (chunks are fixed by the account sizes and ``GeneratorConfig.chunk_leads``). The honest truth
+(:mod:`leadscore.generator.truth`) takes no stream: its Monte Carlo draws are hashes of the seed, the account
+and the Monday, so it never shifts the world's draws.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 
-from leadscore.generator import activity, crm, outcomes, records, vocab
+from leadscore.generator import activity, crm, outcomes, records, truth, vocab
 from leadscore.generator.config import GeneratorConfig, RunParams, Timeline, drift_weight
 from leadscore.generator.entities import (Accounts, LeadSkeleton, Personas, chunk_bounds, make_accounts,
                                           make_lead_skeleton, make_personas)
@@ -134,8 +136,16 @@ def simulate_leads(world: World, lead_start: int, lead_end: int, streams: ChunkS
     del committee, trial_depth, in_market
     cumulative_hazard = np.cumsum(hazard, axis=1, out=hazard)
     converted_offset = outcomes.draw_conversion(streams.outcomes, cumulative_hazard, worked, p.created_day, n_days)
-    truth = outcomes.truth_snapshots(cumulative_hazard, p.created_day, converted_offset, world.first_monday, n_days)
+    snapshot_row, snapshot_day = outcomes.snapshot_schedule(p.created_day, converted_offset, world.first_monday,
+                                                            n_days)
+    realized = outcomes.realized_path_probability(cumulative_hazard, p.created_day, snapshot_row, snapshot_day)
     del cumulative_hazard, hazard
+    honest = truth.honest_probability(
+        truth.TruthInputs(personas=p, accounts=accounts, lead_start=lead_start, events=events, trials=trials,
+                          terms=terms, drift_by_day=world.drift_by_day, n_days=n_days, seed=world.params.seed),
+        snapshot_row, snapshot_day, cfg, draws=world.params.truth_draws)
+    snapshots = outcomes.TruthSnapshots(row=snapshot_row, as_of_day=snapshot_day, probability=honest,
+                                        realized_path_probability=realized)
 
     conversion = crm.make_conversion(streams.outcomes, converted_offset, p.created_day, ids, timeline)
     rows = np.flatnonzero(conversion.converted)
@@ -155,7 +165,7 @@ def simulate_leads(world: World, lead_start: int, lead_end: int, streams: ChunkS
         events=events, event_micros=times(events.row, events.offset),
         pre_visits=pre_visits, pre_visit_micros=times(pre_visits.row, pre_visits.offset),
         trials=trials, trial_micros=times(trials.row, trials.offset),
-        mail=mail, fit=terms.fit, conversion=conversion, deals=deals, status=status, truth=truth,
+        mail=mail, fit=terms.fit, conversion=conversion, deals=deals, status=status, truth=snapshots,
     )
 
 
@@ -321,6 +331,7 @@ def run(params: RunParams, cfg: GeneratorConfig | None = None,
             "worked_leads": [totals.worked], "converted_leads": [totals.converted],
             "truth_rows": [rows["truth.lead_conversion_probability"]], "created_rows": [raw_rows],
             "table_rows": [json.dumps(rows, sort_keys=True)],
+            "truth_draws": [params.truth_draws], "truth_definition": [truth.DEFINITION],
         }))
         rows = dict(writer.rows)
     rows["worked_leads"] = totals.worked

@@ -373,10 +373,12 @@ def intent_table(account: np.ndarray, topic: np.ndarray, week_day: np.ndarray, s
 
 
 def truth_table(truth: TruthSnapshots, worked: np.ndarray, strings: LeadStrings, timeline: Timeline) -> pa.Table:
-    """Weekly true 90-day conversion probabilities (evaluation only; no model reads them)."""
+    """Weekly 90-day conversion probabilities (evaluation only; no model reads them): the honest one given
+    the world at the Monday, and the one given the realized future path."""
     return pa.table({
         "lead_id": strings.lead_id.take(pa.array(truth.row)),
         "as_of_date": dates(timeline.epoch_days(truth.as_of_day)),
         "true_probability": pa.array(truth.probability),
         "is_worked": pa.array(worked[truth.row]),
+        "realized_path_probability": pa.array(truth.realized_path_probability),
     })

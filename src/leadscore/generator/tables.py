@@ -67,11 +67,12 @@ TABLES: dict[str, TableSpec] = {
     ),
     "truth.lead_conversion_probability": (
         ("lead_id", V), ("as_of_date", D), ("true_probability", F), ("is_worked", B),
+        ("realized_path_probability", F),
     ),
     "truth.generator_run": (
         ("seed", I), ("leads", I), ("end_date", D), ("start_date", D), ("months", I), ("drift", B),
         ("chunk_leads", I), ("worked_leads", I), ("converted_leads", I), ("truth_rows", I),
-        ("created_rows", I), ("table_rows", V),
+        ("created_rows", I), ("table_rows", V), ("truth_draws", I), ("truth_definition", V),
     ),
 }
 
