@@ -57,3 +57,24 @@ lint: setup
 
 clean:
 	rm -rf target logs data/*.duckdb
+
+# The reliability suite alone: damaged raw data, missing sources, reruns, two builds at once, interrupted
+# training, malformed vars, privacy (docs/reliability.md). `make test` runs it too, with every other pytest.
+.PHONY: test-reliability
+test-reliability: setup
+	$(BIN)/python -m pytest -q tests/python/test_reliability.py tests/python/test_reliability_sources_and_vars.py
+
+# ---- monitoring report ----
+# One HTML page of the monitoring tables (calibration, lift and gain, scores by band, importance, drift, bands per
+# week): make report [REPORT_DB=path/to/warehouse.duckdb]. Opens in any browser, offline.
+REPORT_DB ?= $(DEMO_DB)
+.PHONY: report browser
+report: setup
+	$(BIN)/python -m leadscore.monitoring.report --db $(REPORT_DB) --out data/monitoring_report.html
+
+# The report test opens the page in headless Chromium: Debian's package, installed when missing and apt is usable.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	( command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null ) || \
+	echo "!!! chromium unavailable and not installable here: the report browser test will be SKIPPED !!!"
+test-python: browser

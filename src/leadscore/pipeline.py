@@ -5,7 +5,7 @@ The Python models only read their refs, call one function here and return its fr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -277,6 +277,34 @@ def settings_from_config(get) -> TrainingSettings:
         min_positives=number("min_positive_labels", defaults.min_positives, int),
         leakage_threshold=number("leakage_auc_threshold", defaults.leakage_threshold, float),
     )
+
+
+def monitoring_retrain_settings(
+    settings: TrainingSettings,
+    alerts: pd.DataFrame | None,
+    registry: pd.DataFrame | None,
+    features: pd.DataFrame,
+    enabled: object = True,
+) -> TrainingSettings:
+    """Training settings with ``extra_retrain_reason`` set when the previous build's monitoring asks for a retrain.
+
+    ``alerts`` is the previous build's ``ml_monitoring_alerts`` table, read straight from the warehouse (not via
+    ``ref``, which would make a cycle). See :func:`leadscore.monitoring.drift_retrain_reason` for the rule;
+    ``enabled`` is var ``drift_retrain``.
+    """
+    from leadscore.monitoring import drift_retrain_reason
+
+    if not _flag(enabled) or alerts is None:
+        return settings
+    champion = current_champion(registry)
+    last_history = None
+    if registry is not None and not registry.empty:
+        latest = registry.sort_values("trained_at", kind="mergesort").iloc[-1]
+        if not (pd.isna(latest["labeled_leads"]) or pd.isna(latest["labeled_positives"])):
+            last_history = (int(latest["labeled_leads"]), int(latest["labeled_positives"]))
+    reason = drift_retrain_reason(alerts, None if champion is None else str(champion["model_version"]),
+                                  last_history, labeled_history(features))
+    return replace(settings, extra_retrain_reason=reason) if reason else settings
 
 
 TEST_PREDICTION_SCHEMA = {
