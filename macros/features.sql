@@ -1,17 +1,12 @@
 {% macro scoring_as_of_date() %}
     {#-
         The run's as-of date as a SQL date literal, or none when the var is unset (then int_run_dates
-        derives it from the data). Validated here so a malformed value fails with a clear message and
+        derives it from the data). Validated (date_var) so a malformed value fails with a clear message and
         never reaches SQL unquoted.
     -#}
-    {%- set raw = var('as_of_date', none) -%}
-    {%- if raw is none or raw == '' -%}{{ return(none) }}{%- endif -%}
-    {%- set text = raw | string -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
-        {{ exceptions.raise_compiler_error("var as_of_date must be a date written YYYY-MM-DD, got '" ~ text ~ "'") }}
-    {%- endif -%}
-    {%- set parsed = modules.datetime.datetime.strptime(text, '%Y-%m-%d') -%}
-    {{ return("cast('" ~ parsed.strftime('%Y-%m-%d') ~ "' as date)") }}
+    {%- set text = date_var('as_of_date') -%}
+    {%- if text is none -%}{{ return(none) }}{%- endif -%}
+    {{ return("cast('" ~ text ~ "' as date)") }}
 {% endmacro %}
 
 

@@ -5,6 +5,12 @@
         Ties on _loaded_at (or no _fivetran_synced at all) are broken by a hash of the row's contract
         values, so the kept row never depends on scan order.
     -#}
+    row_number() over ({{ recency_window(source_name, table_name, partition_by) }})
+{%- endmacro %}
+
+
+{% macro recency_window(source_name, table_name, partition_by='id') %}
+    {#- The window of recency_rank: rows sharing a key, newest load first, ties broken by a content hash. -#}
     {%- set node = contract_source_node(source_name, table_name) -%}
     {%- set values = [] -%}
     {%- for column_name in node.columns -%}
@@ -12,8 +18,6 @@
         {%- do values.append(
             "coalesce(cast(" ~ adapter.quote(column_name) ~ " as " ~ dbt.type_string() ~ "), '')") -%}
     {%- endfor -%}
-    row_number() over (
-        partition by {{ partition_by }}
-        order by _loaded_at desc nulls last, {{ dbt.hash(dbt.concat(values)) }}
-    )
+    partition by {{ partition_by }}
+    order by _loaded_at desc nulls last, {{ dbt.hash(dbt.concat(values)) }}
 {%- endmacro %}

@@ -1,35 +1,22 @@
 with
 
 source as (
-    {{ contract_source('product', 'call_transcripts') }}
+    {{ screened_source('product', 'call_transcripts') }}
 ),
 
-renamed as (
+final as (
     select
         -- ids
         id as transcript_id,
         lead_id,
         contact_id,
 
-        -- call
+        -- call: no call lasts more than a day, so longer or negative durations are unknown
         started_at,
-        duration_seconds,
-        transcript,
-
-        {{ recency_rank('product', 'call_transcripts') }} as recency_rank
+        {{ plausible_number('duration_seconds', 0, 86400) }} as duration_seconds,
+        {{ clean_text('transcript', positive_int_var('max_text_characters', 100000)) }} as transcript
     from source
-),
-
-final as (
-    select
-        transcript_id,
-        lead_id,
-        contact_id,
-        started_at,
-        duration_seconds,
-        transcript
-    from renamed
-    where recency_rank = 1
+    where rejection_reason is null
 )
 
 select * from final

@@ -1,33 +1,21 @@
 with
 
 source as (
-    {{ contract_source('product', 'trial_events') }}
-),
-
-renamed as (
-    select
-        -- ids
-        id as trial_event_id,
-        {{ normalize_email('email') }} as email,
-        {{ domain_from_url('account_domain') }} as account_domain,
-
-        -- event
-        lower(trim(event_name)) as event_name,
-        occurred_at,
-
-        {{ recency_rank('product', 'trial_events') }} as recency_rank
-    from source
+    {{ screened_source('product', 'trial_events') }}
 ),
 
 final as (
     select
-        trial_event_id,
-        email,
-        account_domain,
-        event_name,
+        -- ids
+        id as trial_event_id,
+        {{ clean_email('email') }} as email,
+        {{ clean_domain('account_domain') }} as account_domain,
+
+        -- event
+        lower(trim(event_name)) as event_name,
         occurred_at
-    from renamed
-    where recency_rank = 1
+    from source
+    where rejection_reason is null
 )
 
 select * from final

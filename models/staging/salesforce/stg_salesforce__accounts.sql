@@ -1,44 +1,25 @@
 with
 
 source as (
-    {{ contract_source('salesforce', 'account') }}
+    {{ screened_source('salesforce', 'account') }}
 ),
 
-renamed as (
+final as (
     select
         -- ids
         id as account_id,
 
         -- company
-        trim(name) as account_name,
-        {{ domain_from_url('website') }} as website_domain,
-        industry,
-        number_of_employees,
-        annual_revenue,
-        billing_country,
-        type as account_type,
-        created_date as created_at,
-
-        coalesce(is_deleted, false) as is_deleted,
-        {{ recency_rank('salesforce', 'account') }} as recency_rank
+        {{ clean_text('name', 255) }} as account_name,
+        {{ clean_domain('website') }} as website_domain,
+        {{ clean_text('industry', 255) }} as industry,
+        {{ employee_count('number_of_employees') }} as number_of_employees,
+        {{ amount_usd('annual_revenue') }} as annual_revenue,
+        {{ clean_text('billing_country', 255) }} as billing_country,
+        {{ clean_text('type', 255) }} as account_type,
+        {{ plausible_time('created_date') }} as created_at
     from source
-),
-
-final as (
-    select
-        account_id,
-        account_name,
-        website_domain,
-        industry,
-        number_of_employees,
-        annual_revenue,
-        billing_country,
-        account_type,
-        created_at
-    from renamed
-    where
-        recency_rank = 1
-        and not is_deleted
+    where rejection_reason is null
 )
 
 select * from final

@@ -1,34 +1,20 @@
 with
 
 source as (
-    {{ contract_source('salesforce', 'campaign') }}
+    {{ screened_source('salesforce', 'campaign') }}
 ),
 
-renamed as (
+final as (
     select
         -- ids
         id as campaign_id,
 
         -- programme
-        name as campaign_name,
-        type as campaign_type,
-        start_date,
-
-        coalesce(is_deleted, false) as is_deleted,
-        {{ recency_rank('salesforce', 'campaign') }} as recency_rank
+        {{ clean_text('name', 255) }} as campaign_name,
+        {{ clean_text('type', 255) }} as campaign_type,
+        {{ plausible_planned_date('start_date') }} as start_date
     from source
-),
-
-final as (
-    select
-        campaign_id,
-        campaign_name,
-        campaign_type,
-        start_date
-    from renamed
-    where
-        recency_rank = 1
-        and not is_deleted
+    where rejection_reason is null
 )
 
 select * from final

@@ -1,7 +1,7 @@
 with
 
 source as (
-    {{ contract_source('salesforce', 'contact') }}
+    {{ screened_source('salesforce', 'contact') }}
 ),
 
 renamed as (
@@ -11,18 +11,15 @@ renamed as (
         account_id,
 
         -- person
-        {{ normalize_email('email') }} as email,
-        {{ email_domain('email') }} as email_domain,
-        trim(title) as title,
-        department,
+        {{ clean_email('email') }} as email,
+        {{ clean_text('title', 255) }} as title,
+        {{ clean_text('department', 255) }} as department,
 
         -- funnel
-        lead_source,
-        created_date as created_at,
-
-        coalesce(is_deleted, false) as is_deleted,
-        {{ recency_rank('salesforce', 'contact') }} as recency_rank
+        {{ clean_text('lead_source', 255) }} as lead_source,
+        {{ plausible_time('created_date') }} as created_at
     from source
+    where rejection_reason is null
 ),
 
 final as (
@@ -30,15 +27,12 @@ final as (
         contact_id,
         account_id,
         email,
-        email_domain,
+        {{ email_domain('email') }} as email_domain,
         title,
         department,
         lead_source,
         created_at
     from renamed
-    where
-        recency_rank = 1
-        and not is_deleted
 )
 
 select * from final

@@ -1,10 +1,10 @@
 with
 
 source as (
-    {{ contract_source('salesforce', 'lead_score_feedback') }}
+    {{ screened_source('salesforce', 'lead_score_feedback') }}
 ),
 
-renamed as (
+final as (
     select
         -- ids
         id as feedback_id,
@@ -13,21 +13,9 @@ renamed as (
         -- feedback
         created_date as created_at,
         lower(trim(verdict)) as verdict,
-        note,
-
-        {{ recency_rank('salesforce', 'lead_score_feedback') }} as recency_rank
+        {{ clean_text('note', positive_int_var('max_text_characters', 100000)) }} as note
     from source
-),
-
-final as (
-    select
-        feedback_id,
-        lead_id,
-        created_at,
-        verdict,
-        note
-    from renamed
-    where recency_rank = 1
+    where rejection_reason is null
 )
 
 select * from final

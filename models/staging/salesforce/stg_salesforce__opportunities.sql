@@ -1,46 +1,26 @@
 with
 
 source as (
-    {{ contract_source('salesforce', 'opportunity') }}
+    {{ screened_source('salesforce', 'opportunity') }}
 ),
 
-renamed as (
+final as (
     select
         -- ids
         id as opportunity_id,
         account_id,
 
         -- deal
-        name as opportunity_name,
-        amount,
-        stage_name,
+        {{ clean_text('name', 255) }} as opportunity_name,
+        {{ amount_usd('amount') }} as amount,
+        {{ clean_text('stage_name', 255) }} as stage_name,
         coalesce(is_closed, false) as is_closed,
         coalesce(is_won, false) as is_won,
-        close_date,
-        created_date as created_at,
-        lead_source,
-
-        coalesce(is_deleted, false) as is_deleted,
-        {{ recency_rank('salesforce', 'opportunity') }} as recency_rank
+        {{ plausible_planned_date('close_date') }} as close_date,
+        {{ plausible_time('created_date') }} as created_at,
+        {{ clean_text('lead_source', 255) }} as lead_source
     from source
-),
-
-final as (
-    select
-        opportunity_id,
-        account_id,
-        opportunity_name,
-        amount,
-        stage_name,
-        is_closed,
-        is_won,
-        close_date,
-        created_at,
-        lead_source
-    from renamed
-    where
-        recency_rank = 1
-        and not is_deleted
+    where rejection_reason is null
 )
 
 select * from final

@@ -1,10 +1,10 @@
 with
 
 source as (
-    {{ contract_source('salesforce', 'task') }}
+    {{ screened_source('salesforce', 'task') }}
 ),
 
-renamed as (
+final as (
     select
         -- ids
         id as task_id,
@@ -12,31 +12,13 @@ renamed as (
         what_id,
 
         -- touch
-        subject,
-        task_subtype,
-        status as task_status,
-        activity_date,
-        created_date as created_at,
-
-        coalesce(is_deleted, false) as is_deleted,
-        {{ recency_rank('salesforce', 'task') }} as recency_rank
+        {{ clean_text('subject', 255) }} as subject,
+        {{ clean_text('task_subtype', 255) }} as task_subtype,
+        {{ clean_text('status', 255) }} as task_status,
+        {{ plausible_planned_date('activity_date') }} as activity_date,
+        created_date as created_at
     from source
-),
-
-final as (
-    select
-        task_id,
-        who_id,
-        what_id,
-        subject,
-        task_subtype,
-        task_status,
-        activity_date,
-        created_at
-    from renamed
-    where
-        recency_rank = 1
-        and not is_deleted
+    where rejection_reason is null
 )
 
 select * from final

@@ -1,10 +1,10 @@
 with
 
 source as (
-    {{ contract_source('segment', 'identifies') }}
+    {{ screened_source('segment', 'identifies') }}
 ),
 
-renamed as (
+final as (
     select
         -- ids
         id as identify_id,
@@ -12,22 +12,10 @@ renamed as (
         user_id,
 
         -- identity
-        {{ normalize_email('email') }} as email,
-        {{ adapter.quote('timestamp') }} as identified_at,
-
-        {{ recency_rank('segment', 'identifies') }} as recency_rank
+        {{ clean_email('email') }} as email,
+        {{ adapter.quote('timestamp') }} as identified_at
     from source
-),
-
-final as (
-    select
-        identify_id,
-        anonymous_id,
-        user_id,
-        email,
-        identified_at
-    from renamed
-    where recency_rank = 1
+    where rejection_reason is null
 )
 
 select * from final

@@ -1,7 +1,7 @@
 with
 
 source as (
-    {{ contract_source('segment', 'pages') }}
+    {{ screened_source('segment', 'pages') }}
 ),
 
 renamed as (
@@ -15,11 +15,10 @@ renamed as (
         {{ adapter.quote('timestamp') }} as viewed_at,
         lower(trim({{ dbt.split_part(dbt.split_part('path', "'?'", 1), "'#'", 1) }})) as raw_page_path,
         url,
-        title as page_title,
-        referrer,
-
-        {{ recency_rank('segment', 'pages') }} as recency_rank
+        {{ clean_text('title', 255) }} as page_title,
+        referrer
     from source
+    where rejection_reason is null
 ),
 
 final as (
@@ -39,7 +38,6 @@ final as (
         page_title,
         referrer
     from renamed
-    where recency_rank = 1
 )
 
 select * from final

@@ -1,10 +1,10 @@
 with
 
 source as (
-    {{ contract_source('segment', 'tracks') }}
+    {{ screened_source('segment', 'tracks') }}
 ),
 
-renamed as (
+final as (
     select
         -- ids
         id as track_id,
@@ -13,21 +13,9 @@ renamed as (
 
         -- event
         {{ adapter.quote('timestamp') }} as occurred_at,
-        lower(trim(event)) as event_name,
-
-        {{ recency_rank('segment', 'tracks') }} as recency_rank
+        lower(trim(event)) as event_name
     from source
-),
-
-final as (
-    select
-        track_id,
-        anonymous_id,
-        user_id,
-        occurred_at,
-        event_name
-    from renamed
-    where recency_rank = 1
+    where rejection_reason is null
 )
 
 select * from final

@@ -1,28 +1,28 @@
-{%- set enrichment_key = domain_from_url('domain') ~ ', enriched_at' -%}
-
 with
 
 source as (
-    {{ contract_source('signals', 'company_enrichment') }}
+    {{ screened_source('signals', 'company_enrichment') }}
 ),
 
 renamed as (
     select
         -- ids
-        {{ domain_from_url('domain') }} as domain,
+        {{ clean_domain('domain') }} as domain,
 
         -- firmographics
-        employee_count,
-        annual_revenue,
-        industry,
-        sub_industry,
-        country,
-        founded_year,
+        {{ employee_count('employee_count') }} as employee_count,
+        {{ amount_usd('annual_revenue') }} as annual_revenue,
+        {{ clean_text('industry', 255) }} as industry,
+        {{ clean_text('sub_industry', 255) }} as sub_industry,
+        {{ clean_text('country', 255) }} as country,
+        case
+            when founded_year >= 1600 and founded_year <= {{ run_started_at.year }} then founded_year
+        end as founded_year,
         lower(trim(tech_stack)) as tech_stack,
-        enriched_at,
-
-        {{ recency_rank('signals', 'company_enrichment', partition_by=enrichment_key) }} as recency_rank
+        enriched_at
     from source
+    -- rows without a usable domain and repeated (domain, enriched_at) loads are in int_source_rows_rejected
+    where rejection_reason is null
 ),
 
 final as (
@@ -40,9 +40,6 @@ final as (
         tech_stack,
         enriched_at
     from renamed
-    where
-        recency_rank = 1
-        and domain is not null
 )
 
 select * from final

@@ -1,23 +1,20 @@
-{%- set surge_key = domain_from_url('domain') ~ ', trim(topic), week_start_date' -%}
-
 with
 
 source as (
-    {{ contract_source('signals', 'intent_surge') }}
+    {{ screened_source('signals', 'intent_surge') }}
 ),
 
 renamed as (
     select
         -- ids
-        {{ domain_from_url('domain') }} as domain,
+        {{ clean_domain('domain') }} as domain,
 
-        -- surge
+        -- surge: the provider's scale is 0-100, values outside it are unknown
         trim(topic) as topic,
-        composite_score,
-        week_start_date,
-
-        {{ recency_rank('signals', 'intent_surge', partition_by=surge_key) }} as recency_rank
+        {{ plausible_number('composite_score', 0, 100) }} as composite_score,
+        week_start_date
     from source
+    where rejection_reason is null
 ),
 
 final as (
@@ -34,9 +31,6 @@ final as (
         composite_score,
         week_start_date
     from renamed
-    where
-        recency_rank = 1
-        and domain is not null
 )
 
 select * from final
