@@ -78,3 +78,13 @@ browser:
 	( command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null ) || \
 	echo "!!! chromium unavailable and not installable here: the report browser test will be SKIPPED !!!"
 test-python: browser
+
+# ---- benchmark ----
+# Speed and memory from 10 thousand to a million leads, each stage in a fresh process, plus the pandas reference:
+# make benchmark [BENCH_LEADS="10000 100000 1000000"] [BENCH_DIR=/tmp/bench]. Writes benchmarks/results.{json,md};
+# not part of make test (docs/benchmark.md). A million leads takes about an hour and 3 GB of disk in BENCH_DIR.
+BENCH_LEADS ?= 10000 100000 1000000
+BENCH_DIR ?= /tmp/bench
+.PHONY: benchmark
+benchmark: setup
+	$(BIN)/python -m leadscore.benchmark --leads $(BENCH_LEADS) --work-dir $(BENCH_DIR)

@@ -1,9 +1,20 @@
 """Model registry: append-only, one row per training run, the serialized model inside the row."""
 from datetime import datetime, timezone
 
-from leadscore.monitoring.relations import read_table_if_exists, sibling_relation
-from leadscore.pipeline import monitoring_retrain_settings, registry_update, settings_from_config
+from leadscore.monitoring.relations import read_table_if_exists, select_rows, sibling_relation
+from leadscore.pipeline import (
+    TRAINABLE_ROWS_SQL,
+    empty_registry,
+    labeled_history,
+    monitoring_retrain_settings,
+    registry_update,
+    retrain_reason,
+    settings_from_config,
+)
 from leadscore.warehouse import read_existing, to_pandas
+
+
+KEY = ["lead_id", "as_of_date"]
 
 
 def model(dbt, session):
@@ -19,21 +30,27 @@ def model(dbt, session):
         "leakage_auc_threshold": dbt.config.get("leakage_auc_threshold"),
         "drift_retrain": dbt.config.get("drift_retrain"),
     }
-    features = to_pandas(dbt.ref("lead_features"), sort_by=["lead_id", "as_of_date"])
-    catalog = to_pandas(dbt.ref("feature_catalog"), sort_by=["feature_name"])
-    rules = to_pandas(dbt.ref("lead_scoring_rules"), sort_by=["rule_id"])
-    won_deals = to_pandas(dbt.ref("int_lead_won_deals"), sort_by=["lead_id"])
+    lead_features = dbt.ref("lead_features")
+    # Two columns of the trainable rows decide whether to train; the features are read only when it does.
+    labeled = select_rows(lead_features, ["lead_id", "label"], TRAINABLE_ROWS_SQL)
     registry = read_existing(dbt, session)
     # The previous build's alerts, read without ref: ml_monitoring_alerts depends on this model.
     previous_alerts = read_table_if_exists(session, sibling_relation(dbt.this, "ml_monitoring_alerts"))
-    settings = monitoring_retrain_settings(settings_from_config(config.get), previous_alerts, registry, features,
+    settings = monitoring_retrain_settings(settings_from_config(config.get), previous_alerts, registry, labeled,
                                            enabled=config["drift_retrain"])
+    now = datetime.now(timezone.utc)
+    if retrain_reason(registry, now, settings, labeled_history(labeled)) is None:
+        return empty_registry()
+    sampled_leads = dbt.ref("int_training_leads_sampled").select("lead_id")
+    won_deals = dbt.ref("int_lead_won_deals")
     return registry_update(
-        features,
-        catalog,
-        rules,
-        won_deals,
+        to_pandas(lead_features.filter(TRAINABLE_ROWS_SQL).join(sampled_leads, "lead_id"), sort_by=KEY),
+        to_pandas(dbt.ref("feature_catalog"), sort_by=["feature_name"]),
+        to_pandas(dbt.ref("lead_scoring_rules"), sort_by=["rule_id"]),
+        to_pandas(won_deals, sort_by=["lead_id"]),
         registry,
-        now=datetime.now(timezone.utc),
+        now=now,
         settings=settings,
+        history=labeled_history(labeled),
+        won_deal_features=to_pandas(lead_features.join(won_deals.select("lead_id"), "lead_id"), sort_by=KEY),
     )

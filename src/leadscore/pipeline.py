@@ -119,6 +119,12 @@ def current_champion(registry: pd.DataFrame | None) -> pd.Series | None:
     return None if promoted.empty else promoted.iloc[0]
 
 
+#: ``lead_features`` rows a model can learn from, as SQL (the warehouse side of :func:`leadscore.ml.trainable_mask`).
+TRAINABLE_ROWS_SQL = (
+    "label is not null and coalesce(is_label_mature, false) and not coalesce(is_never_worked, false)"
+)
+
+
 def labeled_history(features: pd.DataFrame) -> tuple[int, int]:
     """Distinct leads with a matured, worked label, and how many of their snapshots converted."""
     trainable = features[trainable_mask(features)]
@@ -180,15 +186,28 @@ def registry_update(
     *,
     now: datetime,
     settings: TrainingSettings,
+    history: tuple[int, int] | None = None,
+    won_deal_features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The rows a build appends to the model registry: none, one trained model, or one insufficient-data mark.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        The ``lead_features`` rows to train on: all of them, or only the trainable rows of the leads sampled for
+        training (``int_training_leads_sampled``).
+    history : tuple of int, optional
+        Labeled leads and positives over the whole history (:func:`labeled_history`); computed from
+        ``features`` when omitted.
+    won_deal_features : pandas.DataFrame, optional
+        Every ``lead_features`` row of the won leads, for the deal-size model; ``features`` when omitted.
 
     Raises
     ------
     leadscore.ml.LeakageError
         When a single feature predicts the label almost perfectly: the run fails, naming it.
     """
-    history = labeled_history(features)
+    history = labeled_history(features) if history is None else history
     reason = retrain_reason(registry, now, settings, history)
     if reason is None:
         return empty_registry()
@@ -227,7 +246,8 @@ def registry_update(
         }
         return conform_to_schema(pd.DataFrame([row]))
 
-    deal_model = fit_deal_size_model(won_deal_training_frame(features, won_deals), catalog,
+    won_deal_rows = features if won_deal_features is None else won_deal_features
+    deal_model = fit_deal_size_model(won_deal_training_frame(won_deal_rows, won_deals), catalog,
                                      random_state=settings.random_state)
     if champion is None:
         promoted, why = True, "first trained model"
@@ -253,6 +273,18 @@ def champion_test_rows(features: pd.DataFrame, champion: pd.Series) -> pd.DataFr
     as_of = pd.to_datetime(features["as_of_date"])
     in_window = (as_of >= pd.Timestamp(champion["test_start_date"])) & (as_of <= pd.Timestamp(champion["test_end_date"]))
     return features[trainable_mask(features) & np.asarray(in_window)]
+
+
+def champion_test_rows_sql(champion: pd.DataFrame) -> str:
+    """:func:`champion_test_rows` as a SQL filter on ``lead_features``, so only those rows are read (none when the
+    scores fall back to the rules)."""
+    live = champion[champion["scoring_method"] == "model"] if not champion.empty else champion
+    if live.empty:
+        return "1 = 0"
+    start, end = (pd.Timestamp(live.iloc[0][column]).date().isoformat() for column in ("test_start_date",
+                                                                                          "test_end_date"))
+    return (f"{TRAINABLE_ROWS_SQL} and as_of_date >= cast('{start}' as date) "
+            f"and as_of_date <= cast('{end}' as date)")
 
 
 def _flag(value) -> bool:

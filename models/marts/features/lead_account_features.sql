@@ -1,6 +1,10 @@
 {#-
     Account-level features: how the lead's whole company (all leads sharing its domain) engages, who in the
     buying committee is involved, and the company's deal history, as known at the snapshot.
+
+    The join of account snapshots to activity runs on integer keys (a number per account, lead and account
+    snapshot) and counts each stakeholder once per account snapshot before the committee counts: the same result
+    as distinct counts over the text keys, several times faster.
 -#}
 {%- set committee_window_days = 90 -%}
 
@@ -30,7 +34,7 @@ trial_events as (
     select * from {{ ref('stg_product__trial_events') }}
 ),
 
-account_snapshots as (
+account_snapshot_dates as (
     select distinct
         account_domain,
         as_of_date
@@ -38,55 +42,70 @@ account_snapshots as (
     where account_domain is not null
 ),
 
+account_domains as (
+    select
+        account_domain,
+        row_number() over (order by account_domain) as account_number
+    from account_snapshot_dates
+    group by 1
+),
+
+account_snapshots as (
+    select
+        account_snapshot_dates.account_domain,
+        account_snapshot_dates.as_of_date,
+        account_domains.account_number,
+        row_number() over (order by account_snapshot_dates.account_domain, account_snapshot_dates.as_of_date)
+            as account_snapshot_number
+    from account_snapshot_dates
+    inner join account_domains
+        on account_snapshot_dates.account_domain = account_domains.account_domain
+),
+
+numbered_leads as (
+    select
+        lead_id,
+        company_domain,
+        seniority,
+        department,
+        created_at,
+        row_number() over (order by lead_id) as lead_number
+    from leads
+),
+
 account_daily_activity as (
     select
-        leads.company_domain as account_domain,
-        leads.lead_id,
-        leads.seniority,
-        leads.department,
+        account_domains.account_number,
+        numbered_leads.lead_number,
         daily_activity.activity_date,
         daily_activity.known_date,
         daily_activity.engagement_events,
         daily_activity.page_views
     from daily_activity
-    inner join leads
-        on daily_activity.lead_id = leads.lead_id
-    where leads.company_domain is not null
+    inner join numbered_leads
+        on daily_activity.lead_id = numbered_leads.lead_id
+    inner join account_domains
+        on numbered_leads.company_domain = account_domains.account_domain
 ),
 
-committee_activity as (
+stakeholder_activity as (
+    -- each engaged lead once per account snapshot, so the committee counts below need no distinct over the join
     select
-        account_snapshots.account_domain,
-        account_snapshots.as_of_date,
-        count(distinct case when account_daily_activity.engagement_events > 0 then account_daily_activity.lead_id end)
-            as engaged_stakeholders_90d,
-        count(
-            distinct case when account_daily_activity.engagement_events > 0 then account_daily_activity.department end
-        ) as engaged_departments_90d,
-        count(
-            distinct case when account_daily_activity.engagement_events > 0 then account_daily_activity.seniority end
-        ) as engaged_seniority_levels_90d,
-        count(
-            distinct case
-                when
-                    account_daily_activity.engagement_events > 0
-                    and account_daily_activity.seniority in ('director', 'vp', 'c_level')
-                    then account_daily_activity.lead_id
-            end
-        ) as engaged_senior_stakeholders_90d,
+        account_snapshots.account_snapshot_number,
+        account_daily_activity.lead_number,
+        sum(account_daily_activity.engagement_events) as engagement_events,
         sum(
             case
                 when {{ in_window('account_daily_activity.activity_date', 'account_snapshots.as_of_date', 30) }}
                     then account_daily_activity.page_views
                 else 0
             end
-        ) as account_page_views_30d,
-        sum(account_daily_activity.page_views) as account_page_views_90d,
-        sum(account_daily_activity.engagement_events) as account_engagement_events_90d
+        ) as page_views_30d,
+        sum(account_daily_activity.page_views) as page_views_90d
     from account_snapshots
     inner join account_daily_activity
         on
-            account_snapshots.account_domain = account_daily_activity.account_domain
+            account_snapshots.account_number = account_daily_activity.account_number
             and account_snapshots.as_of_date > account_daily_activity.known_date
             and {{ in_window(
                 'account_daily_activity.activity_date', 'account_snapshots.as_of_date', committee_window_days
@@ -94,17 +113,41 @@ committee_activity as (
     group by 1, 2
 ),
 
+committee_activity as (
+    select
+        stakeholder_activity.account_snapshot_number,
+        count(case when stakeholder_activity.engagement_events > 0 then 1 end) as engaged_stakeholders_90d,
+        count(distinct case when stakeholder_activity.engagement_events > 0 then numbered_leads.department end)
+            as engaged_departments_90d,
+        count(distinct case when stakeholder_activity.engagement_events > 0 then numbered_leads.seniority end)
+            as engaged_seniority_levels_90d,
+        count(
+            case
+                when
+                    stakeholder_activity.engagement_events > 0
+                    and numbered_leads.seniority in ('director', 'vp', 'c_level')
+                    then 1
+            end
+        ) as engaged_senior_stakeholders_90d,
+        sum(stakeholder_activity.page_views_30d) as account_page_views_30d,
+        sum(stakeholder_activity.page_views_90d) as account_page_views_90d,
+        sum(stakeholder_activity.engagement_events) as account_engagement_events_90d
+    from stakeholder_activity
+    inner join numbered_leads
+        on stakeholder_activity.lead_number = numbered_leads.lead_number
+    group by 1
+),
+
 known_leads as (
     select
-        account_snapshots.account_domain,
-        account_snapshots.as_of_date,
+        account_snapshots.account_snapshot_number,
         count(*) as account_known_leads
     from account_snapshots
     inner join leads
         on
             account_snapshots.account_domain = leads.company_domain
             and leads.created_at < cast(account_snapshots.as_of_date as {{ dbt.type_timestamp() }})
-    group by 1, 2
+    group by 1
 ),
 
 account_opportunities as (
@@ -122,8 +165,7 @@ account_opportunities as (
 
 deal_history as (
     select
-        account_snapshots.account_domain,
-        account_snapshots.as_of_date,
+        account_snapshots.account_snapshot_number,
         sum(
             case
                 when
@@ -145,13 +187,12 @@ deal_history as (
         on
             account_snapshots.account_domain = account_opportunities.account_domain
             and account_opportunities.created_at < cast(account_snapshots.as_of_date as {{ dbt.type_timestamp() }})
-    group by 1, 2
+    group by 1
 ),
 
 trial_users as (
     select
-        account_snapshots.account_domain,
-        account_snapshots.as_of_date,
+        account_snapshots.account_snapshot_number,
         count(distinct trial_events.email) as account_trial_users_90d
     from account_snapshots
     inner join trial_events
@@ -160,7 +201,7 @@ trial_users as (
             and {{ in_window(
                 'cast(trial_events.occurred_at as date)', 'account_snapshots.as_of_date', committee_window_days
             ) }}
-    group by 1, 2
+    group by 1
 ),
 
 final as (
@@ -184,22 +225,18 @@ final as (
             as account_won_opportunities,
         coalesce(trial_users.account_trial_users_90d, 0) as account_trial_users_90d
     from snapshots
+    left join account_snapshots
+        on
+            snapshots.account_domain = account_snapshots.account_domain
+            and snapshots.as_of_date = account_snapshots.as_of_date
     left join known_leads
-        on
-            snapshots.account_domain = known_leads.account_domain
-            and snapshots.as_of_date = known_leads.as_of_date
+        on account_snapshots.account_snapshot_number = known_leads.account_snapshot_number
     left join committee_activity
-        on
-            snapshots.account_domain = committee_activity.account_domain
-            and snapshots.as_of_date = committee_activity.as_of_date
+        on account_snapshots.account_snapshot_number = committee_activity.account_snapshot_number
     left join deal_history
-        on
-            snapshots.account_domain = deal_history.account_domain
-            and snapshots.as_of_date = deal_history.as_of_date
+        on account_snapshots.account_snapshot_number = deal_history.account_snapshot_number
     left join trial_users
-        on
-            snapshots.account_domain = trial_users.account_domain
-            and snapshots.as_of_date = trial_users.as_of_date
+        on account_snapshots.account_snapshot_number = trial_users.account_snapshot_number
 )
 
 select * from final

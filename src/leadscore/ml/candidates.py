@@ -165,10 +165,11 @@ def fit_random_forest(
             random_state=random_state,
         ).fit(X_train, y_train)
         # Threaded prediction adds the trees' votes in whatever order the threads finish,
-        # so the last bits of a probability could change between calls; predicting
-        # single-threaded keeps scores bit-for-bit reproducible (training stays parallel).
+        # so the last bits of a probability could change between calls; each prediction
+        # sums the trees in order instead (forest_positive_probability: parallel over rows).
         model.set_params(n_jobs=1)
-        search.append({"min_samples_leaf": leaf, "validation_auc": auc_roc(y_val, model.predict_proba(X_val)[:, 1])})
+        search.append({"min_samples_leaf": leaf,
+                       "validation_auc": auc_roc(y_val, forest_positive_probability(model, X_val, n_jobs=n_jobs))})
         models.append(model)
     best = _best(search)
     return CandidateFit(
@@ -280,12 +281,31 @@ def fit_lightgbm(
     )
 
 
+def forest_positive_probability(
+    model: RandomForestClassifier, X: np.ndarray, *, n_jobs: int = MAX_THREADS, chunk_rows: int = 50_000
+) -> np.ndarray:
+    """A forest's positive-class probability, computed on row chunks in parallel threads.
+
+    Each chunk is predicted single-threaded, so every row's trees are summed in the same order as
+    ``model.predict_proba`` with ``n_jobs=1``: the result is bit-for-bit that of a single-threaded prediction, at
+    up to ``n_jobs`` times the speed (scikit-learn's trees release the GIL while they predict).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = range(0, len(X), chunk_rows)
+    if len(starts) <= 1 or n_jobs <= 1:
+        return model.predict_proba(X)[:, 1]
+    with ThreadPoolExecutor(max_workers=min(n_jobs, MAX_THREADS)) as pool:
+        parts = list(pool.map(lambda start: model.predict_proba(X[start:start + chunk_rows])[:, 1], starts))
+    return np.concatenate(parts)
+
+
 def predict_raw(algorithm: str, model: Any, X: np.ndarray) -> np.ndarray:
     """Raw (uncalibrated) positive-class probabilities of a fitted candidate."""
     if algorithm == "logistic":
         return expit(model.decision_function(X))
     if algorithm == "random_forest":
-        return model.predict_proba(X)[:, 1]
+        return forest_positive_probability(model, X)
     if algorithm == "lightgbm":
         return model.predict(X)
     raise ValueError(f"unknown algorithm {algorithm!r}; use one of {ALGORITHMS}")

@@ -1,0 +1,227 @@
+"""Command line: ``python -m leadscore.benchmark --leads 10000 100000 1000000``.
+
+Per scale, in a work folder (default ``/tmp/bench``): generate the raw data, run every stage of the dbt project in
+a fresh ``dbt build`` process, then a full ``dbt build`` that finds a fresh champion (the nightly build without
+retraining), count the training rows, and run the pandas reference on a copy of the raw data. Results go to
+``benchmarks/results.json`` and ``benchmarks/results.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+from leadscore.benchmark.measure import Measurement, read_loadavg, run_measured
+from leadscore.benchmark.report import render_markdown
+from leadscore.benchmark.stages import DBT_STAGES, FULL_BUILD_ARGUMENTS, stage_arguments
+from leadscore.benchmark.warehouse_facts import warehouse_facts
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+GIB = 1024 ** 3
+
+
+def machine_facts() -> dict:
+    """Cores, memory, CPU model and OS of this machine."""
+    memory = 0
+    with open("/proc/meminfo") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) * 1024
+    model = ""
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"nproc": os.cpu_count(), "memory_bytes": memory, "cpu_model": model, "os": platform.platform(),
+            "python": platform.python_version()}
+
+
+def library_versions() -> dict:
+    packages = ("dbt-core", "dbt-duckdb", "duckdb", "lightgbm", "scikit-learn", "pandas", "numpy", "pyarrow")
+    return {package: version(package) for package in packages}
+
+
+def git_commit() -> str | None:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        return None
+    return result.stdout.strip() + ("+uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def slowest_nodes(run_results: dict, top: int = 8) -> list[dict]:
+    """The nodes of a dbt invocation that took longest, from its run_results.json."""
+    nodes = [{"node": result["unique_id"].split(".", 2)[-1], "seconds": round(result["execution_time"], 2),
+              "status": result["status"]} for result in run_results.get("results", [])]
+    return sorted(nodes, key=lambda node: -node["seconds"])[:top]
+
+
+class ScaleRun:
+    """The measured stages of one scale, in one work folder."""
+
+    def __init__(self, leads: int, work_dir: Path, *, seed: int, memory_limit_bytes: int, time_limit_seconds: float):
+        self.leads = leads
+        self.work_dir = work_dir / f"leads_{leads}"
+        self.db_path = self.work_dir / "warehouse.duckdb"
+        self.raw_copy = self.work_dir / "raw.duckdb"
+        self.seed = seed
+        self.limits = {"memory_limit_bytes": memory_limit_bytes, "time_limit_seconds": time_limit_seconds}
+        self.stages: dict[str, dict] = {}
+        self.env = {
+            **os.environ,
+            "LEADSCORE_DB": str(self.db_path),
+            "DBT_PROFILES_DIR": str(REPO_ROOT),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "OMP_WAIT_POLICY": "passive",
+        }
+
+    def _run(self, name: str, command: list[str], **extra) -> Measurement:
+        log_path = self.work_dir / f"{name}.log"
+        print(f"[{datetime.now():%H:%M:%S}] {self.leads:>9,} leads  {name:<20} ...", end="", flush=True)
+        measurement = run_measured(command, env=self.env, cwd=REPO_ROOT, log_path=log_path, **self.limits)
+        status = "ok" if measurement.ok else f"FAILED ({measurement.killed_by or measurement.exit_code})"
+        print(f" {measurement.wall_seconds:8.1f} s  {measurement.peak_rss_bytes / GIB:5.2f} GB  {status}", flush=True)
+        self.stages[name] = {**measurement.to_dict(), "command": " ".join(command[1:] if name != "generate"
+                                                                              else command[2:]), **extra}
+        return measurement
+
+    def _dbt(self, name: str, arguments: list[str], **extra) -> Measurement:
+        dbt = str(Path(sys.executable).parent / "dbt")
+        command = [dbt, *arguments, "--target-path", str(self.work_dir / "target"),
+                   "--log-path", str(self.work_dir / "logs")]
+        measurement = self._run(name, command, **extra)
+        run_results = self.work_dir / "target" / "run_results.json"
+        if run_results.exists():
+            kept = self.work_dir / f"{name}_run_results.json"
+            shutil.copyfile(run_results, kept)
+            self.stages[name]["slowest_nodes"] = slowest_nodes(json.loads(kept.read_text()))
+        return measurement
+
+    def _models(self, arguments: list[str]) -> list[str]:
+        dbt = str(Path(sys.executable).parent / "dbt")
+        listed = subprocess.run(
+            [dbt, "ls", *arguments[1:], "--resource-type", "model", "--output", "name", "--quiet",
+             "--target-path", str(self.work_dir / "target_ls"), "--log-path", str(self.work_dir / "logs")],
+            env=self.env, cwd=REPO_ROOT, capture_output=True, text=True,
+        )
+        return sorted(listed.stdout.split())
+
+    def generate(self) -> bool:
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+        self.work_dir.mkdir(parents=True)
+        command = [sys.executable, "-m", "leadscore.generator", "--leads", str(self.leads), "--seed", str(self.seed),
+                   "--db", str(self.db_path)]
+        ok = self._run("generate", command).ok
+        if ok:
+            shutil.copyfile(self.db_path, self.raw_copy)  # the reference reads the same raw data, untouched
+        return ok
+
+    def dbt_stages(self) -> bool:
+        for index, stage in enumerate(DBT_STAGES):
+            arguments = stage_arguments(index)
+            models = self._models(arguments)
+            if not models:
+                self.stages[stage.name] = {"status": "n/a", "models": [],
+                                           "note": f"no models selected by {' '.join(stage.select)}"}
+                print(f"{'':>30}{stage.name:<20} n/a (no models)")
+                continue
+            if not self._dbt(stage.name, arguments, models=models).ok:
+                return False
+        return True
+
+    def full_build(self) -> bool:
+        return self._dbt("build_no_retrain", FULL_BUILD_ARGUMENTS).ok
+
+    def reference(self, *, phase_file: Path) -> dict:
+        command = [sys.executable, "-m", "leadscore.benchmark.reference", "--db", str(self.raw_copy),
+                   "--phases-out", str(phase_file), "--seed", str(self.seed)]
+        measurement = self._run("reference", command)
+        phases = [json.loads(line) for line in phase_file.read_text().splitlines()] if phase_file.exists() else []
+        return {**self.stages.pop("reference"), "phases": phases, "status": "ok" if measurement.ok else "failed"}
+
+    def cleanup(self, keep: bool) -> None:
+        if not keep:
+            for path in (self.db_path, self.raw_copy, self.work_dir / "warehouse.duckdb.wal"):
+                path.unlink(missing_ok=True)
+
+
+def run_benchmark(args: argparse.Namespace) -> dict:
+    results = {
+        "run": {
+            "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command": "python -m leadscore.benchmark " + " ".join(sys.argv[1:]),
+            "git_commit": git_commit(),
+            "machine": machine_facts(),
+            "libraries": library_versions(),
+            "omp_wait_policy": "passive",
+            "loadavg_at_start": read_loadavg(),
+        },
+        "scales": [],
+    }
+    for leads in args.leads:
+        scale = ScaleRun(leads, args.work_dir, seed=args.seed, memory_limit_bytes=int(args.memory_guard_gb * GIB),
+                         time_limit_seconds=args.stage_time_limit_minutes * 60)
+        entry: dict = {"leads": leads}
+        started = time.perf_counter()
+        if scale.generate() and scale.dbt_stages() and scale.full_build():
+            entry["facts"] = warehouse_facts(scale.db_path)
+        entry["stages"] = scale.stages
+        if not args.no_reference and scale.raw_copy.exists():
+            entry["reference"] = scale.reference(phase_file=scale.work_dir / "reference_phases.jsonl")
+        entry["elapsed_seconds"] = round(time.perf_counter() - started, 1)
+        results["scales"].append(entry)
+        scale.cleanup(keep=args.keep_databases and leads < 1_000_000)
+        write_results(results, args.out)
+    results["run"]["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    write_results(results, args.out)
+    return results
+
+
+def write_results(results: dict, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "results.md").write_text(render_markdown(results))
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m leadscore.benchmark", description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
+                        help="scales to run, in leads (default %(default)s)")
+    parser.add_argument("--work-dir", type=Path, default=Path("/tmp/bench"),
+                        help="where the DuckDB files, dbt targets and logs go (default %(default)s)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks",
+                        help="where results.json and results.md go (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=42, help="generator seed (default %(default)s)")
+    parser.add_argument("--no-reference", action="store_true", help="skip the pandas reference run")
+    parser.add_argument("--keep-databases", action="store_true",
+                        help="keep the DuckDB files below a million leads (a million-lead file is always deleted)")
+    parser.add_argument("--memory-guard-gb", type=float, default=20.0,
+                        help="kill a stage whose process tree goes over this resident memory (default %(default)s)")
+    parser.add_argument("--stage-time-limit-minutes", type=float, default=90.0,
+                        help="kill a stage that runs longer than this (default %(default)s)")
+    args = parser.parse_args(argv)
+    if any(leads < 1 for leads in args.leads):
+        parser.error("--leads must be positive")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    results = run_benchmark(args)
+    print(f"results: {args.out / 'results.json'}, {args.out / 'results.md'}")
+    if any(not stage.get("exit_code", 0) == 0 for scale in results["scales"] for stage in scale["stages"].values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
