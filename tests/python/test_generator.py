@@ -371,6 +371,24 @@ def test_truth_draws_option(tmp_path: Path) -> None:
         main(["--leads", "80", "--db", str(db), "--truth-draws", "4"])
 
 
+def test_no_truth_option_changes_nothing_but_the_honest_truth(tmp_path: Path) -> None:
+    with_truth, without = tmp_path / "with_honest.duckdb", tmp_path / "without_honest.duckdb"
+    main(["--leads", "80", "--seed", "4", "--db", str(with_truth)])
+    main(["--leads", "80", "--seed", "4", "--db", str(without), "--no-truth"])
+    for table in TABLES:
+        if table.startswith("truth."):
+            continue
+        assert ordered_rows(with_truth, table) == ordered_rows(without, table), table
+    kept = "lead_id, as_of_date, is_worked, realized_path_probability"
+    with duckdb.connect(str(without), read_only=True) as connection:
+        assert scalar(connection, "select count(true_probability) from truth.lead_conversion_probability") == 0
+        assert scalar(connection, "select truth_draws from truth.generator_run") == 0
+        rows_without = connection.sql(f"select {kept} from truth.lead_conversion_probability order by all").fetchall()
+    with duckdb.connect(str(with_truth), read_only=True) as connection:
+        assert rows_without == connection.sql(
+            f"select {kept} from truth.lead_conversion_probability order by all").fetchall()
+
+
 def test_identify_links(con: duckdb.DuckDBPyConnection) -> None:
     unlinked = scalar(con, """
         select count(*) from segment.pages as p

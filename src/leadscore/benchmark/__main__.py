@@ -119,8 +119,9 @@ class ScaleRun:
     def generate(self) -> bool:
         shutil.rmtree(self.work_dir, ignore_errors=True)
         self.work_dir.mkdir(parents=True)
+        # --no-truth: the generator's honest truth is a Monte Carlo read only by the oracle, not part of the job
         command = [sys.executable, "-m", "leadscore.generator", "--leads", str(self.leads), "--seed", str(self.seed),
-                   "--db", str(self.db_path)]
+                   "--db", str(self.db_path), "--no-truth"]
         ok = self._run("generate", command).ok
         if ok:
             shutil.copyfile(self.db_path, self.raw_copy)  # the reference reads the same raw data, untouched

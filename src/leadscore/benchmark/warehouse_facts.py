@@ -13,7 +13,7 @@ def warehouse_facts(db_path: Path) -> dict:
     connection = duckdb.connect(str(db_path), read_only=True)
     try:
         def scalar(sql: str):
-            return connection.sql(sql).fetchone()[0]
+            return connection.sql(sql).fetchall()[0][0]
 
         raw_tables = connection.sql(
             "select schema_name, table_name, estimated_size from duckdb_tables() "
@@ -31,7 +31,7 @@ def warehouse_facts(db_path: Path) -> dict:
                     as trainable_snapshots
             from analytics.lead_features
             """
-        ).fetchone()
+        ).fetchall()[0]
         registry = connection.sql(
             """
             select algorithm, train_rows, validation_rows, test_rows, train_positives, test_auc_roc,
@@ -69,7 +69,8 @@ def warehouse_facts(db_path: Path) -> dict:
 
 
 def _oracle(connection) -> dict | None:
-    """The live model's test AUC next to the generator's true probabilities (None without a truth schema)."""
+    """The live model's test AUC next to the generator's true probabilities (None without a truth schema, or when
+    the data was generated with ``--no-truth``)."""
     from leadscore.oracle import oracle_comparison
 
     try:
@@ -79,7 +80,8 @@ def _oracle(connection) -> dict | None:
             "select lead_id, as_of_date, true_probability from truth.lead_conversion_probability").df()
     except duckdb.Error:
         return None
-    if predictions.empty:
+    truth = truth[truth["true_probability"].notna()]
+    if predictions.empty or truth.empty:
         return None
     return {key: (round(value, 4) if isinstance(value, float) else value)
             for key, value in oracle_comparison(predictions, truth).items()}

@@ -1,7 +1,7 @@
 """Command line.
 
 ``python -m leadscore.generator --leads N --seed S --db PATH [--end-date D] [--months M] [--no-drift]
-[--truth-draws K]``
+[--truth-draws K | --no-truth]``
 """
 from __future__ import annotations
 
@@ -33,13 +33,17 @@ def parse_args(argv: Sequence[str] | None = None) -> RunParams:
     parser.add_argument("--truth-draws", type=int, default=defaults.truth_draws,
                         help="Monte Carlo draws per account and Monday for the honest truth probabilities "
                              f"(at least {MIN_TRUTH_DRAWS}; default %(default)s)")
+    parser.add_argument("--no-truth", action="store_true",
+                        help="skip the honest truth probabilities (the slowest step, read only by the oracle): "
+                             "true_probability is null, every other table unchanged")
     args = parser.parse_args(argv)
     if args.leads < 1 or args.months < 1:
         parser.error("--leads and --months must be positive")
     if args.truth_draws < MIN_TRUTH_DRAWS:
         parser.error(f"--truth-draws must be at least {MIN_TRUTH_DRAWS}")
     return RunParams(leads=args.leads, seed=args.seed, db=args.db, end_date=args.end_date, months=args.months,
-                     drift=not args.no_drift, truth_draws=args.truth_draws)
+                     drift=not args.no_drift, truth_draws=args.truth_draws,
+                     honest_truth=not args.no_truth)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -38,6 +38,10 @@ class RunParams:
         Whether buyer behaviour shifts in the last part of the timeline.
     truth_draws : int
         Monte Carlo draws per (account, Monday) for the honest truth (see :mod:`leadscore.generator.truth`).
+    honest_truth : bool
+        Whether to compute the honest truth at all. It is the generator's costliest step and only the oracle reads
+        it, so benchmark-scale runs switch it off: ``true_probability`` is then null, every other table (and
+        ``realized_path_probability``) is the same, since the truth's draws take no random stream.
     """
 
     leads: int = 20_000
@@ -47,6 +51,7 @@ class RunParams:
     months: int = 24
     drift: bool = True
     truth_draws: int = DEFAULT_TRUTH_DRAWS
+    honest_truth: bool = True
 
 
 @dataclass(frozen=True)

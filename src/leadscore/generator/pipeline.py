@@ -140,10 +140,13 @@ def simulate_leads(world: World, lead_start: int, lead_end: int, streams: ChunkS
                                                             n_days)
     realized = outcomes.realized_path_probability(cumulative_hazard, p.created_day, snapshot_row, snapshot_day)
     del cumulative_hazard, hazard
-    honest = truth.honest_probability(
-        truth.TruthInputs(personas=p, accounts=accounts, lead_start=lead_start, events=events, trials=trials,
-                          terms=terms, drift_by_day=world.drift_by_day, n_days=n_days, seed=world.params.seed),
-        snapshot_row, snapshot_day, cfg, draws=world.params.truth_draws)
+    if world.params.honest_truth:
+        honest = truth.honest_probability(
+            truth.TruthInputs(personas=p, accounts=accounts, lead_start=lead_start, events=events, trials=trials,
+                              terms=terms, drift_by_day=world.drift_by_day, n_days=n_days, seed=world.params.seed),
+            snapshot_row, snapshot_day, cfg, draws=world.params.truth_draws)
+    else:
+        honest = np.full(len(snapshot_row), np.nan)  # written as null: the truth was not computed
     snapshots = outcomes.TruthSnapshots(row=snapshot_row, as_of_day=snapshot_day, probability=honest,
                                         realized_path_probability=realized)
 
@@ -331,7 +334,7 @@ def run(params: RunParams, cfg: GeneratorConfig | None = None,
             "worked_leads": [totals.worked], "converted_leads": [totals.converted],
             "truth_rows": [rows["truth.lead_conversion_probability"]], "created_rows": [raw_rows],
             "table_rows": [json.dumps(rows, sort_keys=True)],
-            "truth_draws": [params.truth_draws], "truth_definition": [truth.DEFINITION],
+            "truth_draws": [params.truth_draws if params.honest_truth else 0], "truth_definition": [truth.DEFINITION],
         }))
         rows = dict(writer.rows)
     rows["worked_leads"] = totals.worked

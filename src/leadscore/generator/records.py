@@ -378,7 +378,7 @@ def truth_table(truth: TruthSnapshots, worked: np.ndarray, strings: LeadStrings,
     return pa.table({
         "lead_id": strings.lead_id.take(pa.array(truth.row)),
         "as_of_date": dates(timeline.epoch_days(truth.as_of_day)),
-        "true_probability": pa.array(truth.probability),
+        "true_probability": pa.array(truth.probability, from_pandas=True),  # NaN (not computed) -> null
         "is_worked": pa.array(worked[truth.row]),
         "realized_path_probability": pa.array(truth.realized_path_probability),
     })
