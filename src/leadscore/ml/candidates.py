@@ -28,6 +28,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from .metrics import auc_roc
 
@@ -112,7 +113,10 @@ def fit_logistic(
     weight = balanced_weights(y_train, class_weight)
     for c in c_grid:
         fitted = LogisticRegression(C=c, solver="lbfgs", max_iter=2000, random_state=random_state)
-        fitted.fit(X_train, y_train, sample_weight=weight)
+        # lbfgs makes hundreds of matrix-vector products: a second BLAS thread costs more in synchronisation
+        # than it saves, many times more on a busy machine (docs/benchmark.md), and one thread is deterministic
+        with threadpool_limits(limits=1, user_api="blas"):
+            fitted.fit(X_train, y_train, sample_weight=weight)
         model = LogisticModel(coef=fitted.coef_[0].copy(), intercept=float(fitted.intercept_[0]))
         search.append({"C": float(c), "validation_auc": auc_roc(y_val, model.decision_function(X_val))})
         models.append(model)
