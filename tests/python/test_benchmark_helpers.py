@@ -74,3 +74,17 @@ def test_render_markdown_of_a_small_run():
     assert "| monitoring | n/a |" in markdown
     assert "| lead snapshots per lead | 20.0 |" in markdown
     assert "| 500 leads | 48 s |" in markdown  # the package's four stages against the reference
+
+
+def test_an_extra_stage_gets_its_own_row(monkeypatch):
+    from leadscore.benchmark import report, stages
+
+    extra = stages.ExtraStage("scoring_sql", "SQL scoring", ("run", "--select", "int_lead_scores_computed_sql"))
+    monkeypatch.setattr(stages, "EXTRA_STAGES", (extra,))
+    monkeypatch.setattr(report, "EXTRA_STAGES", (extra,))
+    stage = {"wall_seconds": 30.0, "peak_rss_bytes": GIB, "exit_code": 0, "killed_by": None,
+             "loadavg_before": [1.0, 1.0, 1.0]}
+    results = {"run": {"machine": {"nproc": 2}}, "scales": [{"leads": 1000, "stages": {"scoring_sql": stage}}]}
+    markdown = render_markdown(results)
+    assert "| SQL scoring | 30 s / 1.0 GB |" in markdown
+    assert "Not measured: the targets are for a million leads" in markdown

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from leadscore.benchmark.measure import Measurement, read_loadavg, run_measured
 from leadscore.benchmark.report import render_markdown
-from leadscore.benchmark.stages import DBT_STAGES, FULL_BUILD_ARGUMENTS, stage_arguments
+from leadscore.benchmark.stages import DBT_STAGES, EXTRA_STAGES, FULL_BUILD_ARGUMENTS, stage_arguments
 from leadscore.benchmark.warehouse_facts import warehouse_facts
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -143,6 +143,17 @@ class ScaleRun:
     def full_build(self) -> bool:
         return self._dbt("build_no_retrain", FULL_BUILD_ARGUMENTS).ok
 
+    def extra_stages(self) -> None:
+        """The comparisons of EXTRA_STAGES, on the built warehouse; a failure is recorded, not fatal."""
+        for stage in EXTRA_STAGES:
+            if self.leads < stage.min_leads:
+                continue
+            if stage.command:
+                command = [part.format(python=sys.executable, db=self.db_path) for part in stage.command]
+                self._run(stage.name, command)
+            else:
+                self._dbt(stage.name, list(stage.arguments))
+
     def reference(self, *, phase_file: Path) -> dict:
         command = [sys.executable, "-m", "leadscore.benchmark.reference", "--db", str(self.raw_copy),
                    "--phases-out", str(phase_file), "--seed", str(self.seed)]
@@ -169,18 +180,29 @@ def run_benchmark(args: argparse.Namespace) -> dict:
         },
         "scales": [],
     }
+    previous = args.out / "results.json"
+    if args.append and previous.exists():
+        # one published table from consecutive invocations: earlier scales are kept, each with its own commit,
+        # start time and load, and a scale run again replaces its earlier entry
+        kept = json.loads(previous.read_text())
+        results["run"]["started_at"] = kept["run"].get("started_at", results["run"]["started_at"])
+        results["run"]["command"] = kept["run"].get("command", "") + "; then " + results["run"]["command"]
+        results["scales"] = [scale for scale in kept.get("scales", []) if scale["leads"] not in args.leads]
     for leads in args.leads:
         scale = ScaleRun(leads, args.work_dir, seed=args.seed, memory_limit_bytes=int(args.memory_guard_gb * GIB),
                          time_limit_seconds=args.stage_time_limit_minutes * 60)
-        entry: dict = {"leads": leads}
+        entry: dict = {"leads": leads, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                       "git_commit": git_commit()}
         started = time.perf_counter()
         if scale.generate() and scale.dbt_stages() and scale.full_build():
             entry["facts"] = warehouse_facts(scale.db_path)
+            scale.extra_stages()
         entry["stages"] = scale.stages
         if not args.no_reference and scale.raw_copy.exists():
             entry["reference"] = scale.reference(phase_file=scale.work_dir / "reference_phases.jsonl")
         entry["elapsed_seconds"] = round(time.perf_counter() - started, 1)
         results["scales"].append(entry)
+        results["scales"].sort(key=lambda scale: scale["leads"])
         scale.cleanup(keep=args.keep_databases and leads < 1_000_000)
         write_results(results, args.out)
     results["run"]["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -204,6 +226,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="where results.json and results.md go (default %(default)s)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default %(default)s)")
     parser.add_argument("--no-reference", action="store_true", help="skip the pandas reference run")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the other scales of an existing results.json in --out (a scale run again is "
+                             "replaced), so the large scale can run in its own invocation")
     parser.add_argument("--keep-databases", action="store_true",
                         help="keep the DuckDB files below a million leads (a million-lead file is always deleted)")
     parser.add_argument("--memory-guard-gb", type=float, default=20.0,

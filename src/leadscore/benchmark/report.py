@@ -1,6 +1,8 @@
 """Render benchmark results (the ``results.json`` structure) as the markdown tables of ``results.md``."""
 from __future__ import annotations
 
+from leadscore.benchmark.stages import DBT_STAGES, EXTRA_STAGES, stage_label
+
 GIB = 1024 ** 3
 
 STAGE_LABELS = {
@@ -88,13 +90,25 @@ def render_markdown(results: dict) -> str:
         "process (`dbt build --select ...`, `OMP_WAIT_POLICY=passive`)."
     )
     lines.append("")
+    lines.append("Scales: " + "; ".join(
+        f"{name} started {scale.get('started_at', '?')} at commit `{scale.get('git_commit', '?')}`"
+        for scale, name in zip(scales, names)) + ".")
+    lines.append("")
     rows = []
-    for stage in ("generate", *PIPELINE_STAGES):
-        rows.append([STAGE_LABELS[stage], *[stage_cell(scale.get("stages", {}).get(stage)) for scale in scales]])
+    def stage_row(stage: str) -> list[str]:
+        return [STAGE_LABELS.get(stage) or stage_label(stage),
+                *[stage_cell(scale.get("stages", {}).get(stage)) for scale in scales]]
+
+    partition = [stage.name for stage in DBT_STAGES]
+    measured_anywhere = {name for scale in scales for name, stage in scale.get("stages", {}).items()
+                         if "wall_seconds" in stage}
+    for stage in ("generate", *PIPELINE_STAGES, *[name for name in partition if name not in PIPELINE_STAGES]):
+        if stage in PIPELINE_STAGES or stage == "generate" or stage in measured_anywhere:
+            rows.append(stage_row(stage))
     rows.append(["**sum of the pipeline stages**",
                  *[_stage_sum(scale) for scale in scales]])
-    rows.append([STAGE_LABELS["build_no_retrain"],
-                 *[stage_cell(scale.get("stages", {}).get("build_no_retrain")) for scale in scales]])
+    rows.append(stage_row("build_no_retrain"))
+    rows += [stage_row(stage.name) for stage in EXTRA_STAGES if stage.name in measured_anywhere]
     lines += _table(["stage", *names], rows)
     lines += ["", "## What the stages processed", ""]
     count_rows = []
@@ -104,7 +118,7 @@ def render_markdown(results: dict) -> str:
         ("lead_snapshots", "lead snapshots (rows of lead_features)"),
         ("trainable_snapshots", "trainable snapshots (matured, worked)"),
         ("train_rows", "training split rows"),
-        ("training_rows_used", "training rows the model was fitted on"),
+        ("sampled_training_snapshots", "trainable snapshots sampled for training (var max_training_snapshots)"),
         ("validation_rows", "validation rows"),
         ("test_rows", "test rows"),
         ("scoring_rows", "open leads scored"),
@@ -144,7 +158,8 @@ def render_markdown(results: dict) -> str:
             if "wall_seconds" not in stage:
                 continue
             capacity = max(stage["wall_seconds"] * (machine.get("nproc") or 1), 1e-9)
-            load_rows.append([name, STAGE_LABELS.get(stage_name, stage_name), f"{stage['loadavg_before'][0]:.2f}",
+            load_rows.append([name, STAGE_LABELS.get(stage_name) or stage_label(stage_name),
+                              f"{stage['loadavg_before'][0]:.2f}",
                               f"{stage.get('other_cpu_seconds', 0):.0f} s ({stage.get('other_cpu_seconds', 0) / capacity:.0%})"])
         reference = scale.get("reference")
         if reference and "wall_seconds" in reference:
@@ -168,7 +183,7 @@ def _fact(value) -> str:
 
 
 def _stage_sum(scale: dict) -> str:
-    stages = [scale.get("stages", {}).get(name) for name in PIPELINE_STAGES]
+    stages = [scale.get("stages", {}).get(stage.name) for stage in DBT_STAGES]
     measured = [stage for stage in stages if stage and "wall_seconds" in stage]
     if not measured:
         return "n/a"
@@ -210,6 +225,9 @@ def _targets_section(scales: list[dict]) -> list[str]:
     largest = max(scales, key=lambda scale: scale["leads"], default=None)
     if largest is None:
         return ["No scale was run."]
+    if largest["leads"] < 1_000_000:
+        return [f"Not measured: the targets are for a million leads and the largest scale run was "
+                f"{format_leads(largest['leads'])} leads."]
     rows = []
     for stage_name, seconds, peak, text in TARGETS:
         stage = largest.get("stages", {}).get(stage_name)

@@ -55,3 +55,35 @@ def stage_arguments(stage_index: int, stages: tuple[DbtStage, ...] = DBT_STAGES)
 
 
 FULL_BUILD_ARGUMENTS = ["build"]
+
+
+@dataclass(frozen=True)
+class ExtraStage:
+    """A timed step run after the full build, on the built warehouse, outside the DAG partition above: a
+    comparison such as one scorer against another. ``arguments`` go to ``dbt`` (``["run", "--select", "x"]``);
+    a ``command`` (argument list; ``{python}`` and ``{db}`` are filled in) runs instead when given."""
+
+    name: str
+    label: str
+    arguments: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+    min_leads: int = 0
+
+
+#: Extra timed steps, in order. To compare two scorers, add one stage per scorer, for example
+#: ``ExtraStage("scoring_python", "Python scoring", ("run", "--select", "int_lead_scores_computed"))``.
+EXTRA_STAGES: tuple[ExtraStage, ...] = ()
+
+
+def stage_label(name: str) -> str:
+    """The label of a stage name, for the results table."""
+    for stage in (*DBT_STAGES, *EXTRA_STAGES):
+        if stage.name == name:
+            return stage.label
+    return OTHER_LABELS.get(name, name)
+
+
+OTHER_LABELS = {
+    "generate": "data generation",
+    "build_no_retrain": "full `dbt build`, champion reused (no retrain)",
+}

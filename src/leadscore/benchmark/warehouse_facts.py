@@ -42,6 +42,7 @@ def warehouse_facts(db_path: Path) -> dict:
             """
         ).fetchall()
         registry_rows = int(scalar("select count(*) from analytics.ml_model_registry"))
+        sampled = scalar("select sum(trainable_snapshots) from analytics.int_training_leads_sampled")
         feature_columns = len(connection.sql("select * from analytics.lead_features limit 0").columns)
         facts = {
             "raw_rows_total": sum(raw_rows.values()),
@@ -50,6 +51,7 @@ def warehouse_facts(db_path: Path) -> dict:
             "lead_snapshots": int(snapshots[0]),
             "scoring_rows": int(snapshots[1]),
             "trainable_snapshots": int(snapshots[2]),
+            "sampled_training_snapshots": None if sampled is None else int(sampled),
             "lead_features_columns": feature_columns,
             "lead_scores_rows": int(scalar("select count(*) from analytics.lead_scores")),
             "registry_rows": registry_rows,
