@@ -194,11 +194,16 @@ def run_benchmark(args: argparse.Namespace) -> dict:
         entry: dict = {"leads": leads, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        "git_commit": git_commit()}
         started = time.perf_counter()
-        if scale.generate() and scale.dbt_stages() and scale.full_build():
+        built = scale.generate() and scale.dbt_stages()
+        if built and leads > args.full_build_max_leads:
+            scale.stages["build_no_retrain"] = {"status": "n/a", "note": "not run: --full-build-max-leads"}
+        elif built:
+            built = scale.full_build()
+        if built:
             entry["facts"] = warehouse_facts(scale.db_path)
             scale.extra_stages()
         entry["stages"] = scale.stages
-        if not args.no_reference and scale.raw_copy.exists():
+        if not args.no_reference and leads <= args.reference_max_leads and scale.raw_copy.exists():
             entry["reference"] = scale.reference(phase_file=scale.work_dir / "reference_phases.jsonl")
         entry["elapsed_seconds"] = round(time.perf_counter() - started, 1)
         results["scales"].append(entry)
@@ -226,6 +231,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="where results.json and results.md go (default %(default)s)")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default %(default)s)")
     parser.add_argument("--no-reference", action="store_true", help="skip the pandas reference run")
+    parser.add_argument("--full-build-max-leads", type=int, default=10 ** 12,
+                        help="above this many leads, skip the second (no-retrain) full build to save time")
+    parser.add_argument("--reference-max-leads", type=int, default=10 ** 12,
+                        help="above this many leads, skip the pandas reference")
     parser.add_argument("--append", action="store_true",
                         help="keep the other scales of an existing results.json in --out (a scale run again is "
                              "replaced), so the large scale can run in its own invocation")
