@@ -88,3 +88,15 @@ def test_an_extra_stage_gets_its_own_row(monkeypatch):
     markdown = render_markdown(results)
     assert "| SQL scoring | 30 s / 1.0 GB |" in markdown
     assert "Not measured: the targets are for a million leads" in markdown
+
+
+def test_merge_keeps_every_scale_and_the_later_of_a_repeated_one():
+    from leadscore.benchmark.report import merge_results
+
+    first = {"run": {"command": "a", "git_commit": "x"}, "scales": [{"leads": 10}, {"leads": 100, "tag": "old"}]}
+    second = {"run": {"command": "b", "git_commit": "y"}, "scales": [{"leads": 100, "tag": "new"}, {"leads": 1000}]}
+    merged = merge_results([first, second])
+    assert [scale["leads"] for scale in merged["scales"]] == [10, 100, 1000]
+    assert merged["scales"][1]["tag"] == "new" and merged["scales"][1]["git_commit"] == "y"
+    assert merged["scales"][0]["git_commit"] == "x"
+    assert merged["run"]["command"] == "a; then b"

@@ -83,7 +83,8 @@ def render_markdown(results: dict) -> str:
     names = [format_leads(scale["leads"]) + " leads" for scale in scales]
     lines = ["# Benchmark results", ""]
     lines.append(
-        f"One run of `{run.get('command', 'python -m leadscore.benchmark')}` started {run.get('started_at', '?')} "
+        f"{'Consecutive runs' if len(run.get('parts', [])) > 1 else 'One run'} of "
+        f"`{run.get('command', 'python -m leadscore.benchmark')}` started {run.get('started_at', '?')} "
         f"on {machine.get('nproc', '?')} cores and {format_bytes(machine.get('memory_bytes'))} of memory "
         f"({machine.get('cpu_model', '')}), commit `{run.get('git_commit')}`. "
         "Each cell: wall time / peak resident memory of the stage's process tree. Every stage runs in a fresh "
@@ -238,3 +239,40 @@ def _targets_section(scales: list[dict]) -> list[str]:
             peak is None or stage["peak_rss_bytes"] <= peak)
         rows.append([text, stage_cell(stage), "met" if met else "missed"])
     return [f"At {format_leads(largest['leads'])} leads:", "", *_table(["target", "measured", ""], rows)]
+
+
+def merge_results(parts: list[dict]) -> dict:
+    """Several ``results.json`` structures as one: the scales of all (a later part's scale replaces an earlier one
+    of the same size), the first part's run facts, and each part's command and start in ``run.parts``."""
+    merged = {"run": dict(parts[0].get("run", {})), "scales": []}
+    merged["run"]["parts"] = [{key: part.get("run", {}).get(key) for key in
+                               ("command", "started_at", "finished_at", "git_commit", "loadavg_at_start")}
+                              for part in parts]
+    merged["run"]["command"] = "; then ".join(part.get("run", {}).get("command", "?") for part in parts)
+    by_leads: dict[int, dict] = {}
+    for part in parts:
+        for scale in part.get("scales", []):
+            by_leads[scale["leads"]] = {"git_commit": part.get("run", {}).get("git_commit"),
+                                        "started_at": part.get("run", {}).get("started_at"), **scale}
+    merged["scales"] = [by_leads[leads] for leads in sorted(by_leads)]
+    return merged
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m leadscore.benchmark.report A.json [B.json ...] --out benchmarks``: merge runs, write both files."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m leadscore.benchmark.report", description=main.__doc__)
+    parser.add_argument("results", type=Path, nargs="+", help="results.json files, earliest first")
+    parser.add_argument("--out", type=Path, required=True, help="folder for results.json and results.md")
+    args = parser.parse_args(argv)
+    merged = merge_results([json.loads(path.read_text()) for path in args.results])
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(merged, indent=2) + "\n")
+    (args.out / "results.md").write_text(render_markdown(merged))
+
+
+if __name__ == "__main__":
+    main()
