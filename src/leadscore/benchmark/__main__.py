@@ -69,7 +69,8 @@ def slowest_nodes(run_results: dict, top: int = 8) -> list[dict]:
 class ScaleRun:
     """The measured stages of one scale, in one work folder."""
 
-    def __init__(self, leads: int, work_dir: Path, *, seed: int, memory_limit_bytes: int, time_limit_seconds: float):
+    def __init__(self, leads: int, work_dir: Path, *, seed: int, memory_limit_bytes: int, time_limit_seconds: float,
+                 deadline: datetime | None = None, on_stage_done=None):
         self.leads = leads
         self.work_dir = work_dir / f"leads_{leads}"
         self.db_path = self.work_dir / "warehouse.duckdb"
@@ -77,6 +78,8 @@ class ScaleRun:
         self.seed = seed
         self.limits = {"memory_limit_bytes": memory_limit_bytes, "time_limit_seconds": time_limit_seconds}
         self.stages: dict[str, dict] = {}
+        self.deadline = deadline
+        self.on_stage_done = on_stage_done or (lambda: None)
         self.env = {
             **os.environ,
             "LEADSCORE_DB": str(self.db_path),
@@ -87,12 +90,20 @@ class ScaleRun:
 
     def _run(self, name: str, command: list[str], **extra) -> Measurement:
         log_path = self.work_dir / f"{name}.log"
+        limits = dict(self.limits)
+        if self.deadline is not None:
+            # past --deadline a stage is stopped, and reported as stopped, so a long run still publishes in time
+            left = (self.deadline - datetime.now(timezone.utc)).total_seconds()
+            limits["time_limit_seconds"] = max(1.0, min(limits["time_limit_seconds"], left))
         print(f"[{datetime.now():%H:%M:%S}] {self.leads:>9,} leads  {name:<20} ...", end="", flush=True)
-        measurement = run_measured(command, env=self.env, cwd=REPO_ROOT, log_path=log_path, **self.limits)
+        measurement = run_measured(command, env=self.env, cwd=REPO_ROOT, log_path=log_path, **limits)
+        if measurement.killed_by == "time_limit" and limits["time_limit_seconds"] < self.limits["time_limit_seconds"]:
+            measurement.killed_by = "deadline"
         status = "ok" if measurement.ok else f"FAILED ({measurement.killed_by or measurement.exit_code})"
         print(f" {measurement.wall_seconds:8.1f} s  {measurement.peak_rss_bytes / GIB:5.2f} GB  {status}", flush=True)
         self.stages[name] = {**measurement.to_dict(), "command": " ".join(command[1:] if name != "generate"
                                                                               else command[2:]), **extra}
+        self.on_stage_done()
         return measurement
 
     def _dbt(self, name: str, arguments: list[str], **extra) -> Measurement:
@@ -129,6 +140,9 @@ class ScaleRun:
 
     def dbt_stages(self) -> bool:
         for index, stage in enumerate(DBT_STAGES):
+            if self.past_deadline():
+                self.stages[stage.name] = {"status": "n/a", "note": "not run: past --deadline"}
+                continue
             arguments = stage_arguments(index)
             models = self._models(arguments)
             if not models:
@@ -139,6 +153,9 @@ class ScaleRun:
             if not self._dbt(stage.name, arguments, models=models).ok:
                 return False
         return True
+
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and datetime.now(timezone.utc) >= self.deadline
 
     def full_build(self) -> bool:
         return self._dbt("build_no_retrain", FULL_BUILD_ARGUMENTS).ok
@@ -189,25 +206,35 @@ def run_benchmark(args: argparse.Namespace) -> dict:
         results["run"]["command"] = kept["run"].get("command", "") + "; then " + results["run"]["command"]
         results["scales"] = [scale for scale in kept.get("scales", []) if scale["leads"] not in args.leads]
     for leads in args.leads:
-        scale = ScaleRun(leads, args.work_dir, seed=args.seed, memory_limit_bytes=int(args.memory_guard_gb * GIB),
-                         time_limit_seconds=args.stage_time_limit_minutes * 60)
         entry: dict = {"leads": leads, "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        "git_commit": git_commit()}
+        results["scales"] = [scale for scale in results["scales"] if scale["leads"] != leads] + [entry]
+        results["scales"].sort(key=lambda scale: scale["leads"])
+
+        def publish() -> None:
+            entry["stages"] = scale.stages
+            write_results(results, args.out)
+
+        scale = ScaleRun(leads, args.work_dir, seed=args.seed, memory_limit_bytes=int(args.memory_guard_gb * GIB),
+                         time_limit_seconds=args.stage_time_limit_minutes * 60, deadline=args.deadline,
+                         on_stage_done=publish)
         started = time.perf_counter()
-        built = scale.generate() and scale.dbt_stages()
+        generated = scale.generate()
+        built = generated and scale.dbt_stages()
+        if generated:
+            entry["facts"] = _facts_or_error(scale.db_path)
+            publish()
         if built and leads > args.full_build_max_leads:
             scale.stages["build_no_retrain"] = {"status": "n/a", "note": "not run: --full-build-max-leads"}
-        elif built:
+        elif built and not scale.past_deadline():
             built = scale.full_build()
         if built:
-            entry["facts"] = warehouse_facts(scale.db_path)
             scale.extra_stages()
         entry["stages"] = scale.stages
-        if not args.no_reference and leads <= args.reference_max_leads and scale.raw_copy.exists():
+        if (not args.no_reference and leads <= args.reference_max_leads and scale.raw_copy.exists()
+                and not scale.past_deadline()):
             entry["reference"] = scale.reference(phase_file=scale.work_dir / "reference_phases.jsonl")
         entry["elapsed_seconds"] = round(time.perf_counter() - started, 1)
-        results["scales"].append(entry)
-        results["scales"].sort(key=lambda scale: scale["leads"])
         scale.cleanup(keep=args.keep_databases and leads < 1_000_000)
         write_results(results, args.out)
     results["run"]["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -215,10 +242,23 @@ def run_benchmark(args: argparse.Namespace) -> dict:
     return results
 
 
+def _facts_or_error(db_path: Path) -> dict:
+    """warehouse_facts, or the error that stopped it (a stage may have left a table missing)."""
+    try:
+        return warehouse_facts(db_path)
+    except Exception as error:  # noqa: BLE001 - the benchmark reports what it could not read and carries on
+        return {"error": f"{type(error).__name__}: {error}"}
+
+
 def write_results(results: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out_dir / "results.md").write_text(render_markdown(results))
+
+
+def _utc_time(text: str) -> datetime:
+    hours, minutes = (int(part) for part in text.split(":"))
+    return datetime.now(timezone.utc).replace(hour=hours, minute=minutes, second=0, microsecond=0)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -244,6 +284,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="kill a stage whose process tree goes over this resident memory (default %(default)s)")
     parser.add_argument("--stage-time-limit-minutes", type=float, default=90.0,
                         help="kill a stage that runs longer than this (default %(default)s)")
+    parser.add_argument("--deadline", type=_utc_time,
+                        help="UTC time (HH:MM, today) at which a running stage is stopped and none is started, so "
+                             "a long run still publishes what it measured")
     args = parser.parse_args(argv)
     if any(leads < 1 for leads in args.leads):
         parser.error("--leads must be positive")
