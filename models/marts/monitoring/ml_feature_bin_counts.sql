@@ -58,9 +58,10 @@ live_model as (
     where champion.scoring_method = 'model'
 ),
 
-population_rows as (
+population_keys as (
     select
-        lead_features.*,
+        lead_features.lead_id,
+        lead_features.as_of_date,
         'training' as population,
         cast(live_model.train_end_date as date) as period_date
     from lead_features
@@ -75,7 +76,8 @@ population_rows as (
     -- training snapshots stop at max_snapshot_age_days, so only scoring rows of leads that young compare like
     -- with like (older open leads are still scored; ml_score_drift covers them)
     select
-        lead_features.*,
+        lead_features.lead_id,
+        lead_features.as_of_date,
         'scoring' as population,
         lead_features.as_of_date as period_date
     from lead_features
@@ -86,7 +88,8 @@ population_rows as (
     union all
 
     select
-        lead_features.*,
+        lead_features.lead_id,
+        lead_features.as_of_date,
         'snapshot_week' as population,
         lead_features.as_of_date as period_date
     from lead_features
@@ -96,7 +99,7 @@ population_rows as (
         and lead_features.as_of_date >= {{ date_add_days('live_model.scoring_as_of_date', -history_days) }}
 ),
 
-ranked_rows as (
+ranked_keys as (
     select
         *,
         row_number() over (
@@ -105,19 +108,56 @@ ranked_rows as (
                 {{ dbt.hash(dbt.concat(['lead_id', "'|'", 'cast(as_of_date as ' ~ dbt.type_string() ~ ')'])) }},
                 lead_id
         ) as sample_rank
-    from population_rows
+    from population_keys
 ),
 
 sampled_rows as (
-    select * from ranked_rows
-    where sample_rank <= {{ sample_rows }}
+    -- ranking the narrow keys, then joining the features of the sampled ones, sorts far less than ranking
+    -- whole feature rows (docs/benchmark.md)
+    select
+        ranked_keys.population,
+        ranked_keys.period_date,
+        lead_features.*
+    from ranked_keys
+    inner join lead_features
+        on
+            ranked_keys.lead_id = lead_features.lead_id
+            and ranked_keys.as_of_date = lead_features.as_of_date
+    where ranked_keys.sample_rank <= {{ sample_rows }}
 ),
 
-numeric_values as (
+numeric_value_counts as (
+    -- rows per distinct value, counted feature by feature straight from the sampled rows: most features take few
+    -- distinct values (counts, days), so the range join to the bins below sees each value once, and the long
+    -- one-row-per-value unpivot is never materialized (docs/benchmark.md)
     {%- if not numeric_features %}
         select
             population,
             period_date,
+            cast(null as {{ dbt.type_string() }}) as feature_name,
+            cast(null as {{ type_double() }}) as numeric_value,
+            count(*) as value_rows
+        from sampled_rows
+        where 1 = 0
+        group by 1, 2, 3, 4
+    {%- endif %}
+    {%- for feature in numeric_features %}
+        select
+            population,
+            period_date,
+            '{{ feature }}' as feature_name,
+            cast({{ feature }} as {{ type_double() }}) as numeric_value,
+            count(*) as value_rows
+        from sampled_rows
+        group by 1, 2, 3, 4
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+training_numeric_values as (
+    -- the bins' edges are tiles of the individual training values
+    {%- if not numeric_features %}
+        select
             cast(null as {{ dbt.type_string() }}) as feature_name,
             cast(null as {{ type_double() }}) as numeric_value
         from sampled_rows
@@ -125,32 +165,35 @@ numeric_values as (
     {%- endif %}
     {%- for feature in numeric_features %}
         select
-            population,
-            period_date,
             '{{ feature }}' as feature_name,
             cast({{ feature }} as {{ type_double() }}) as numeric_value
         from sampled_rows
+        where population = 'training'
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
-categorical_values as (
+categorical_value_counts as (
     {%- if not categorical_features %}
         select
             population,
             period_date,
             cast(null as {{ dbt.type_string() }}) as feature_name,
-            cast(null as {{ dbt.type_string() }}) as category_value
+            cast(null as {{ dbt.type_string() }}) as category_value,
+            count(*) as value_rows
         from sampled_rows
         where 1 = 0
+        group by 1, 2, 3, 4
     {%- endif %}
     {%- for feature in categorical_features %}
         select
             population,
             period_date,
             '{{ feature }}' as feature_name,
-            lower(cast({{ feature }} as {{ dbt.type_string() }})) as category_value
+            lower(cast({{ feature }} as {{ dbt.type_string() }})) as category_value,
+            count(*) as value_rows
         from sampled_rows
+        group by 1, 2, 3, 4
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
@@ -163,10 +206,8 @@ training_tiles as (
             partition by feature_name
             order by numeric_value
         ) as tile
-    from numeric_values
-    where
-        population = 'training'
-        and numeric_value is not null
+    from training_numeric_values
+    where numeric_value is not null
 ),
 
 tile_edges as (
@@ -207,7 +248,7 @@ closed_bins as (
 
 numeric_feature_names as (
     select distinct feature_name
-    from numeric_values
+    from numeric_value_counts
 ),
 
 open_bins as (
@@ -230,9 +271,9 @@ numeric_bins as (
 
 numeric_counts as (
     select
-        numeric_values.population,
-        numeric_values.period_date,
-        numeric_values.feature_name,
+        numeric_value_counts.population,
+        numeric_value_counts.period_date,
+        numeric_value_counts.feature_name,
         'numeric' as feature_kind,
         coalesce(numeric_bins.bin_index, 0) as bin_index,
         case
@@ -244,14 +285,14 @@ numeric_counts as (
         end as bin_label,
         numeric_bins.lower_edge,
         numeric_bins.upper_edge,
-        count(*) as row_count
-    from numeric_values
+        cast(sum(numeric_value_counts.value_rows) as {{ dbt.type_bigint() }}) as row_count
+    from numeric_value_counts
     left join numeric_bins
         on
-            numeric_values.feature_name = numeric_bins.feature_name
-            and numeric_values.numeric_value is not null
-            and (numeric_bins.lower_edge is null or numeric_values.numeric_value > numeric_bins.lower_edge)
-            and (numeric_bins.upper_edge is null or numeric_values.numeric_value <= numeric_bins.upper_edge)
+            numeric_value_counts.feature_name = numeric_bins.feature_name
+            and numeric_value_counts.numeric_value is not null
+            and (numeric_bins.lower_edge is null or numeric_value_counts.numeric_value > numeric_bins.lower_edge)
+            and (numeric_bins.upper_edge is null or numeric_value_counts.numeric_value <= numeric_bins.upper_edge)
     group by 1, 2, 3, 4, 5, 6, 7, 8
 ),
 
@@ -259,7 +300,7 @@ distinct_categories as (
     select distinct
         feature_name,
         category_value
-    from categorical_values
+    from categorical_value_counts
     where category_value is not null
 ),
 
@@ -273,20 +314,20 @@ categories as (
 
 categorical_counts as (
     select
-        categorical_values.population,
-        categorical_values.period_date,
-        categorical_values.feature_name,
+        categorical_value_counts.population,
+        categorical_value_counts.period_date,
+        categorical_value_counts.feature_name,
         'categorical' as feature_kind,
         coalesce(categories.bin_index, 0) as bin_index,
         coalesce(categories.category_value, 'missing') as bin_label,
         cast(null as {{ type_double() }}) as lower_edge,
         cast(null as {{ type_double() }}) as upper_edge,
-        count(*) as row_count
-    from categorical_values
+        cast(sum(categorical_value_counts.value_rows) as {{ dbt.type_bigint() }}) as row_count
+    from categorical_value_counts
     left join categories
         on
-            categorical_values.feature_name = categories.feature_name
-            and categorical_values.category_value = categories.category_value
+            categorical_value_counts.feature_name = categories.feature_name
+            and categorical_value_counts.category_value = categories.category_value
     group by 1, 2, 3, 4, 5, 6, 7, 8
 ),
 
