@@ -176,7 +176,11 @@ class ScaleRun:
                    "--phases-out", str(phase_file), "--seed", str(self.seed)]
         measurement = self._run("reference", command)
         phases = [json.loads(line) for line in phase_file.read_text().splitlines()] if phase_file.exists() else []
-        return {**self.stages.pop("reference"), "phases": phases, "status": "ok" if measurement.ok else "failed"}
+        # the reference's last line is {"result": {...}}: its split sizes and test AUC, next to the package's
+        lines = (self.work_dir / "reference.log").read_text().splitlines()
+        result = json.loads(lines[-1]).get("result") if lines and lines[-1].startswith('{"result"') else None
+        return {**self.stages.pop("reference"), "phases": phases, "result": result,
+                "status": "ok" if measurement.ok else "failed"}
 
     def cleanup(self, keep: bool) -> None:
         if not keep:

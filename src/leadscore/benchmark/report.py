@@ -215,11 +215,14 @@ def _reference_section(scales: list[dict], names: list[str]) -> list[str]:
             f"{phase}: {format_seconds(entry['wall_seconds'])} / {format_bytes(entry['peak_rss_bytes'])}"
             for phase, entry in phases.items()
         )
-        rows.append([name, f"{format_seconds(package_total)}", outcome, ratio, phase_text or "n/a"])
+        reference_auc = (reference.get("result") or {}).get("test_auc")
+        package_auc = scale.get("facts", {}).get("test_auc_roc")
+        auc = f"{_fact(reference_auc)} / {_fact(package_auc)}"
+        rows.append([name, f"{format_seconds(package_total)}", outcome, ratio, auc, phase_text or "n/a"])
     if not rows:
         return ["No reference run."]
     return _table(["scale", "package: staging to scoring", "pandas reference", "reference / package",
-                   "reference phases (wall / peak)"], rows)
+                   "test AUC: reference / package", "reference phases (wall / peak)"], rows)
 
 
 def _targets_section(scales: list[dict]) -> list[str]:
