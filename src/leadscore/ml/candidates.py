@@ -231,14 +231,18 @@ def fit_lightgbm(
     early_stopping_rounds: int = 50,
     min_leaf_fraction: float = 0.002,
     class_weight: str | None = "balanced",
+    try_unweighted: bool = True,
     n_jobs: int = MAX_THREADS,
     random_state: int = 0,
 ) -> CandidateFit:
-    """Gradient boosting with early stopping on validation and ``num_leaves`` chosen on validation AUC.
+    """Gradient boosting with early stopping on validation; ``num_leaves`` and the class weighting chosen on
+    validation AUC.
 
     Imbalance: ``scale_pos_weight = negatives / positives`` when ``class_weight`` is
     ``"balanced"``; the validation rows get the same weights so the early-stopping
-    loss measures the objective being optimized.
+    loss measures the objective being optimized. Up-weighting the rare class makes
+    boosting stop earlier and can rank worse, so with ``try_unweighted`` the grid also
+    holds the unweighted fit and validation AUC decides (calibration undoes either).
 
     Returns
     -------
@@ -248,30 +252,34 @@ def fit_lightgbm(
     import lightgbm as lgb
 
     positives = max(int(np.sum(y_train)), 1)
-    scale_pos_weight = (len(y_train) - positives) / positives if class_weight == "balanced" else 1.0
-    validation_weight = np.where(np.asarray(y_val) == 1, scale_pos_weight, 1.0)
+    balanced_weight = (len(y_train) - positives) / positives
+    weights = [balanced_weight, 1.0] if class_weight == "balanced" and try_unweighted else [
+        balanced_weight if class_weight == "balanced" else 1.0]
     min_data_in_leaf = max(10, int(round(min_leaf_fraction * len(y_train))))
     names = lightgbm_feature_names(feature_names)
     search, models = [], []
-    for num_leaves in num_leaves_grid:
-        params = lightgbm_params(num_leaves=int(num_leaves), learning_rate=learning_rate,
-                                 min_data_in_leaf=min_data_in_leaf, scale_pos_weight=scale_pos_weight,
-                                 n_jobs=n_jobs, random_state=random_state)
-        train_set = lgb.Dataset(X_train, label=y_train, feature_name=names,
-                                categorical_feature=list(categorical_indices), free_raw_data=False)
-        valid_set = lgb.Dataset(X_val, label=y_val, weight=validation_weight, reference=train_set)
-        booster = lgb.train(
-            params, train_set, num_boost_round=max_rounds, valid_sets=[valid_set], valid_names=["validation"],
-            callbacks=[lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)],
-        )
-        best_rounds = int(booster.best_iteration) or booster.current_iteration()
-        booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=best_rounds))
-        search.append({
-            "num_leaves": int(num_leaves),
-            "num_boost_round": best_rounds,
-            "validation_auc": auc_roc(y_val, booster.predict(X_val)),
-        })
-        models.append(booster)
+    for scale_pos_weight in weights:
+        validation_weight = np.where(np.asarray(y_val) == 1, scale_pos_weight, 1.0)
+        for num_leaves in num_leaves_grid:
+            params = lightgbm_params(num_leaves=int(num_leaves), learning_rate=learning_rate,
+                                     min_data_in_leaf=min_data_in_leaf, scale_pos_weight=scale_pos_weight,
+                                     n_jobs=n_jobs, random_state=random_state)
+            train_set = lgb.Dataset(X_train, label=y_train, feature_name=names,
+                                    categorical_feature=list(categorical_indices), free_raw_data=False)
+            valid_set = lgb.Dataset(X_val, label=y_val, weight=validation_weight, reference=train_set)
+            booster = lgb.train(
+                params, train_set, num_boost_round=max_rounds, valid_sets=[valid_set], valid_names=["validation"],
+                callbacks=[lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)],
+            )
+            best_rounds = int(booster.best_iteration) or booster.current_iteration()
+            booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=best_rounds))
+            search.append({
+                "scale_pos_weight": float(scale_pos_weight),
+                "num_leaves": int(num_leaves),
+                "num_boost_round": best_rounds,
+                "validation_auc": auc_roc(y_val, booster.predict(X_val)),
+            })
+            models.append(booster)
     best = _best(search)
     return CandidateFit(
         algorithm="lightgbm",
@@ -284,7 +292,7 @@ def fit_lightgbm(
             "feature_fraction": 0.8,
             "bagging_fraction": 0.8,
             "lambda_l2": 1.0,
-            "scale_pos_weight": scale_pos_weight,
+            "scale_pos_weight": best["scale_pos_weight"],
         },
         validation_auc=best["validation_auc"],
         search=search,
