@@ -41,7 +41,7 @@ demo: setup
 
 # The live model's test AUC against the generator's true probabilities and the rule-based score.
 oracle: setup
-	$(BIN)/python -m leadscore.oracle --db $(DEMO_DB)
+	$(BIN)/python -m leadscore.oracle --db $(DEMO_DB) --ceiling
 
 test: setup test-python test-dbt lint
 

@@ -25,7 +25,7 @@ def test_calibration_improves_brier_over_raw_class_weighted_scores(algorithm):
         fit = fit_logistic(X_train, y_train, X_val, y_val, class_weight="balanced", random_state=0)
     else:
         fit = fit_lightgbm(X_train, y_train, X_val, y_val, feature_names=[f"x{i}" for i in range(5)],
-                           class_weight="balanced", random_state=0)
+                           class_weight="balanced", try_unweighted=False, random_state=0)
     raw_val, raw_test = predict_raw(algorithm, fit.model, X_val), predict_raw(algorithm, fit.model, X_test)
     assert raw_test.mean() > 2 * y_test.mean()  # balanced weights inflate the raw probabilities
     choice = choose_calibration(raw_val, y_val, n_folds=5, random_state=0)
@@ -62,3 +62,15 @@ def test_cross_fitting_keeps_a_lead_on_one_side_of_every_fold():
     shuffled = np.random.default_rng(1).permutation(len(groups))
     again = fold_ids(len(groups), 5, groups=groups[shuffled], random_state=0)
     assert np.array_equal(again, folds[shuffled])  # depends on the set of leads, not row order
+
+
+def test_lightgbm_chooses_its_class_weighting_on_validation_auc():
+    X_train, y_train = imbalanced(4000, 0)
+    X_val, y_val = imbalanced(3000, 1)
+    fit = fit_lightgbm(X_train, y_train, X_val, y_val, feature_names=[f"x{i}" for i in range(5)],
+                       class_weight="balanced", random_state=0)
+    weights = {point["scale_pos_weight"] for point in fit.search}
+    assert len(weights) == 2 and 1.0 in weights  # balanced and unweighted were both tried
+    best = max(fit.search, key=lambda point: point["validation_auc"])
+    assert fit.hyperparameters["scale_pos_weight"] == best["scale_pos_weight"]
+    assert fit.validation_auc == best["validation_auc"]

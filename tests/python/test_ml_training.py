@@ -134,7 +134,7 @@ def result(snapshots):
 
 def test_champion_beats_the_rule_score_and_random_order_on_the_test_split(result):
     metrics = result.metrics.set_index(["model", "split"])
-    champion = result.champion.algorithm
+    champion = f"{result.champion.algorithm}_refit"  # the selected candidate, refitted on train + validation
     test = {name: metrics.loc[(name, "test")] for name in (champion, "rule_points", "random")}
     assert test[champion]["n"] > 300 and test[champion]["positives"] > 30
     assert test[champion]["auc_roc"] > test["rule_points"]["auc_roc"] + 0.04
@@ -142,7 +142,32 @@ def test_champion_beats_the_rule_score_and_random_order_on_the_test_split(result
     assert test[champion]["log_loss"] < min(test["rule_points"]["log_loss"], test["random"]["log_loss"])
     assert test[champion]["top_decile_lift"] > test["rule_points"]["top_decile_lift"]
     assert metrics.loc[(champion, "test"), "is_champion"]
-    assert set(result.metrics["model"]) == {"logistic", "random_forest", "lightgbm", "rule_points", "random"}
+    assert set(result.metrics["model"]) == {"logistic", "random_forest", "lightgbm", "rule_points", "random", champion}
+    assert metrics.loc[metrics["is_champion"]].index.get_level_values("model").unique().tolist() == [champion]
+
+
+def test_the_shipped_champion_is_refitted_on_train_and_validation_with_the_validation_calibration(result, snapshots):
+    champion = result.champion
+    assert champion.metadata["fitted_on"] == "train+validation"
+    assert json.loads(result.registry_row["hyperparameters_json"])["fitted_on"] == "train+validation"
+    selected = result.metrics.set_index(["model", "split"])
+    refit, tuned = selected.loc[(f"{champion.algorithm}_refit", "test")], selected.loc[(champion.algorithm, "test")]
+    assert refit["auc_roc"] != tuned["auc_roc"]  # a different model, not the tuned one under a new name
+    assert result.registry_row["test_auc_roc"] == refit["auc_roc"]
+    # the stored bundle reproduces the reported test predictions, so the test metrics describe what ships
+    rows = snapshots.loc[result.split.index[result.split == "test"]]
+    shipped = rows[["lead_id", "as_of_date"]].assign(shipped=predict_proba(champion, rows))
+    reported = result.test_predictions.merge(shipped, on=["lead_id", "as_of_date"], validate="one_to_one")
+    assert len(reported) == len(result.test_predictions)
+    np.testing.assert_allclose(reported["probability"], reported["shipped"], rtol=0, atol=1e-12)
+
+
+def test_refit_can_be_switched_off(snapshots):
+    plain = train_lead_model(snapshots, make_catalog(), make_rules(), horizon_days=90, random_state=7,
+                             trained_at=TRAINED_AT, refit_on_validation=False, algorithms=("logistic", "lightgbm"))
+    assert plain.champion.metadata["fitted_on"] == "train"
+    champion_rows = plain.metrics.loc[plain.metrics["is_champion"]]
+    assert set(champion_rows["model"]) == {plain.champion.algorithm}
 
 
 def test_outputs_are_ready_for_warehouse_tables(result, snapshots):

@@ -196,6 +196,31 @@ def lightgbm_feature_names(names: Sequence[str]) -> list[str]:
     return [re.sub(r"[^0-9A-Za-z_]", "_", str(name)) for name in names]
 
 
+def lightgbm_params(
+    *, num_leaves: int, learning_rate: float, min_data_in_leaf: int, scale_pos_weight: float, n_jobs: int,
+    random_state: int,
+) -> dict:
+    """LightGBM training parameters shared by tuning and refitting (deterministic, at most two threads)."""
+    return {
+        "objective": "binary",
+        "metric": "binary_logloss",
+        "learning_rate": learning_rate,
+        "num_leaves": num_leaves,
+        "min_data_in_leaf": min_data_in_leaf,
+        "feature_fraction": 0.8,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "lambda_l2": 1.0,
+        "scale_pos_weight": scale_pos_weight,
+        "cat_smooth": 10.0,
+        "num_threads": min(n_jobs, MAX_THREADS),
+        "seed": random_state,
+        "deterministic": True,
+        "force_col_wise": True,
+        "verbose": -1,
+    }
+
+
 def fit_lightgbm(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -210,14 +235,18 @@ def fit_lightgbm(
     early_stopping_rounds: int = 50,
     min_leaf_fraction: float = 0.002,
     class_weight: str | None = "balanced",
+    try_unweighted: bool = True,
     n_jobs: int = MAX_THREADS,
     random_state: int = 0,
 ) -> CandidateFit:
-    """Gradient boosting with early stopping on validation and ``num_leaves`` chosen on validation AUC.
+    """Gradient boosting with early stopping on validation; ``num_leaves`` and the class weighting chosen on
+    validation AUC.
 
     Imbalance: ``scale_pos_weight = negatives / positives`` when ``class_weight`` is
     ``"balanced"``; the validation rows get the same weights so the early-stopping
-    loss measures the objective being optimized.
+    loss measures the objective being optimized. Up-weighting the rare class makes
+    boosting stop earlier and can rank worse, so with ``try_unweighted`` the grid also
+    holds the unweighted fit and validation AUC decides (calibration undoes either).
 
     Returns
     -------
@@ -227,45 +256,34 @@ def fit_lightgbm(
     import lightgbm as lgb
 
     positives = max(int(np.sum(y_train)), 1)
-    scale_pos_weight = (len(y_train) - positives) / positives if class_weight == "balanced" else 1.0
-    validation_weight = np.where(np.asarray(y_val) == 1, scale_pos_weight, 1.0)
+    balanced_weight = (len(y_train) - positives) / positives
+    weights = [balanced_weight, 1.0] if class_weight == "balanced" and try_unweighted else [
+        balanced_weight if class_weight == "balanced" else 1.0]
     min_data_in_leaf = max(10, int(round(min_leaf_fraction * len(y_train))))
     names = lightgbm_feature_names(feature_names)
     search, models = [], []
-    for num_leaves in num_leaves_grid:
-        params = {
-            "objective": "binary",
-            "metric": "binary_logloss",
-            "learning_rate": learning_rate,
-            "num_leaves": int(num_leaves),
-            "min_data_in_leaf": min_data_in_leaf,
-            "feature_fraction": 0.8,
-            "bagging_fraction": 0.8,
-            "bagging_freq": 1,
-            "lambda_l2": 1.0,
-            "scale_pos_weight": scale_pos_weight,
-            "cat_smooth": 10.0,
-            "num_threads": min(n_jobs, MAX_THREADS),
-            "seed": random_state,
-            "deterministic": True,
-            "force_col_wise": True,
-            "verbose": -1,
-        }
-        train_set = lgb.Dataset(X_train, label=y_train, feature_name=names,
-                                categorical_feature=list(categorical_indices), free_raw_data=False)
-        valid_set = lgb.Dataset(X_val, label=y_val, weight=validation_weight, reference=train_set)
-        booster = lgb.train(
-            params, train_set, num_boost_round=max_rounds, valid_sets=[valid_set], valid_names=["validation"],
-            callbacks=[lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)],
-        )
-        best_rounds = int(booster.best_iteration) or booster.current_iteration()
-        booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=best_rounds))
-        search.append({
-            "num_leaves": int(num_leaves),
-            "num_boost_round": best_rounds,
-            "validation_auc": auc_roc(y_val, booster.predict(X_val)),
-        })
-        models.append(booster)
+    for scale_pos_weight in weights:
+        validation_weight = np.where(np.asarray(y_val) == 1, scale_pos_weight, 1.0)
+        for num_leaves in num_leaves_grid:
+            params = lightgbm_params(num_leaves=int(num_leaves), learning_rate=learning_rate,
+                                     min_data_in_leaf=min_data_in_leaf, scale_pos_weight=scale_pos_weight,
+                                     n_jobs=n_jobs, random_state=random_state)
+            train_set = lgb.Dataset(X_train, label=y_train, feature_name=names,
+                                    categorical_feature=list(categorical_indices), free_raw_data=False)
+            valid_set = lgb.Dataset(X_val, label=y_val, weight=validation_weight, reference=train_set)
+            booster = lgb.train(
+                params, train_set, num_boost_round=max_rounds, valid_sets=[valid_set], valid_names=["validation"],
+                callbacks=[lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)],
+            )
+            best_rounds = int(booster.best_iteration) or booster.current_iteration()
+            booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=best_rounds))
+            search.append({
+                "scale_pos_weight": float(scale_pos_weight),
+                "num_leaves": int(num_leaves),
+                "num_boost_round": best_rounds,
+                "validation_auc": auc_roc(y_val, booster.predict(X_val)),
+            })
+            models.append(booster)
     best = _best(search)
     return CandidateFit(
         algorithm="lightgbm",
@@ -278,7 +296,7 @@ def fit_lightgbm(
             "feature_fraction": 0.8,
             "bagging_fraction": 0.8,
             "lambda_l2": 1.0,
-            "scale_pos_weight": scale_pos_weight,
+            "scale_pos_weight": best["scale_pos_weight"],
         },
         validation_auc=best["validation_auc"],
         search=search,
@@ -302,6 +320,51 @@ def forest_positive_probability(
     with ThreadPoolExecutor(max_workers=min(n_jobs, MAX_THREADS)) as pool:
         parts = list(pool.map(lambda start: model.predict_proba(X[start:start + chunk_rows])[:, 1], starts))
     return np.concatenate(parts)
+
+
+def refit_candidate(
+    fit: CandidateFit,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    feature_names: Sequence[str] = (),
+    categorical_indices: Sequence[int] = (),
+    n_jobs: int = MAX_THREADS,
+    random_state: int = 0,
+) -> Any:
+    """Fit a tuned candidate again, with exactly its chosen hyperparameters, on more rows (train plus validation).
+
+    Nothing is tuned here: the grid point, the boosting rounds and the class weighting of ``fit`` are reused
+    unchanged (LightGBM keeps its ``scale_pos_weight`` value rather than recomputing it), so the refitted model's
+    raw scores live on the same scale as the ones the calibration map was fitted on.
+
+    Returns
+    -------
+    LogisticModel, RandomForestClassifier or lightgbm.Booster
+        A model of the same kind as ``fit.model``.
+    """
+    chosen = fit.hyperparameters
+    if fit.algorithm == "logistic":
+        fitted = LogisticRegression(C=chosen["C"], solver="lbfgs", max_iter=2000, random_state=random_state)
+        fitted.fit(X, y, sample_weight=balanced_weights(y, chosen["class_weight"]))
+        return LogisticModel(coef=fitted.coef_[0].copy(), intercept=float(fitted.intercept_[0]))
+    if fit.algorithm == "random_forest":
+        model = RandomForestClassifier(**fit.model.get_params()).set_params(
+            n_jobs=min(n_jobs, MAX_THREADS),
+            max_samples=chosen["max_samples"] if chosen["max_samples"] < len(y) else None,
+        ).fit(X, y)
+        return model.set_params(n_jobs=1)
+    if fit.algorithm == "lightgbm":
+        import lightgbm as lgb
+
+        params = lightgbm_params(num_leaves=chosen["num_leaves"], learning_rate=chosen["learning_rate"],
+                                 min_data_in_leaf=chosen["min_data_in_leaf"],
+                                 scale_pos_weight=chosen["scale_pos_weight"], n_jobs=n_jobs, random_state=random_state)
+        train_set = lgb.Dataset(X, label=y, feature_name=lightgbm_feature_names(feature_names) or "auto",
+                                categorical_feature=list(categorical_indices))
+        booster = lgb.train(params, train_set, num_boost_round=chosen["num_boost_round"])
+        return lgb.Booster(model_str=booster.model_to_string())
+    raise ValueError(f"unknown algorithm {fit.algorithm!r}; use one of {ALGORITHMS}")
 
 
 def predict_raw(algorithm: str, model: Any, X: np.ndarray) -> np.ndarray:

@@ -8,7 +8,8 @@
    on the training rows;
 4. encoders fitted on train; three candidates tuned on validation;
 5. per candidate, calibration chosen by cross-fitted Brier on validation;
-6. champion chosen on validation (:func:`select_champion`);
+6. champion chosen on validation (:func:`select_champion`), then refitted on train plus
+   validation with the same hyperparameters and calibration map;
 7. candidates and baselines (rule points, random order) evaluated side by side on
    the untouched test split;
 8. packaging: bundles with version ids, a registry row, report tables.
@@ -19,8 +20,13 @@ they are not flattered by calibrating on the rows they score. Test metrics use t
 final calibration map, fitted on all validation rows; the test rows are never used for
 any choice.
 
-The model that is evaluated is the model that ships: it is not refitted on train plus
-validation, so the reported test metrics describe exactly the stored bundle.
+The model that is evaluated is the model that ships. By default (``refit_on_validation``)
+the champion's algorithm is fitted once more, with the hyperparameters chosen on
+validation, on train plus validation: the newest matured rows before the test embargo
+then shape the model, which matters when buyer behaviour moves. The calibration map
+chosen on validation is kept (the same hyperparameters and class weighting keep the raw
+scores on the same scale), and the test split measures this refitted model, so the
+reported test metrics still describe exactly the stored bundle.
 """
 from __future__ import annotations
 
@@ -43,6 +49,7 @@ from .candidates import (
     fit_logistic,
     fit_random_forest,
     predict_raw,
+    refit_candidate,
     select_champion,
 )
 from .explain import explain, fit_linear_surrogate, mean_abs_contributions
@@ -55,6 +62,7 @@ from .rules import rule_points
 from .scoring import probability_to_score, reference_quantiles
 from .split import SPLIT_NAMES, split_windows, time_split
 
+REFIT_SUFFIX = "_refit"
 SELECTION_RULE = (
     "champion = lowest cross-fitted validation log loss among candidates whose raw validation AUC "
     "is within auc_tolerance of the best; ties go to the simpler algorithm"
@@ -273,6 +281,30 @@ def _tables(evaluated: dict, labels: dict, thresholds) -> tuple[pd.DataFrame, ..
             pd.concat(calibration_rows, ignore_index=True), pd.concat(lift_rows, ignore_index=True))
 
 
+def _refit_entry(selected: dict, matrices: dict, labels: dict, tree_encoder, *, thresholds, n_jobs, random_state) -> dict:
+    """Refit the selected candidate on train plus validation, keep its calibration map, and evaluate every split.
+
+    The validation metrics of the refitted model are in-sample (it has seen those rows); its test metrics are
+    as honest as before, since no choice looked at the test rows.
+    """
+    fit = selected["fit"]
+    output = ENCODER_OUTPUT[fit.algorithm]
+    refitted = refit_candidate(
+        fit,
+        np.vstack([matrices[output]["train"], matrices[output]["validation"]]),
+        np.concatenate([labels["train"], labels["validation"]]),
+        feature_names=tree_encoder.feature_names_out_, categorical_indices=tree_encoder.categorical_indices_,
+        n_jobs=n_jobs, random_state=random_state,
+    )
+    raw = {name: predict_raw(fit.algorithm, refitted, matrices[output][name]) for name in SPLIT_NAMES}
+    choice = selected["choice"]
+    probabilities = {name: apply_calibration(choice.calibration_map, raw[name]) for name in SPLIT_NAMES}
+    metrics = {name: evaluate(labels[name], probabilities[name], thresholds=thresholds) for name in SPLIT_NAMES}
+    metrics["validation"]["auc_roc_raw"] = fit.validation_auc
+    return {"kind": "candidate", "fit": fit, "refit": refitted, "raw": raw, "choice": choice,
+            "probabilities": probabilities, "metrics": metrics, "is_champion": False}
+
+
 def train_lead_model(
     frame: pd.DataFrame,
     catalog: pd.DataFrame,
@@ -295,6 +327,7 @@ def train_lead_model(
     trained_at: datetime | None = None,
     current_champion: ModelBundle | None = None,
     min_auc_gain: float = 0.005,
+    refit_on_validation: bool = True,
 ) -> TrainingResult:
     """Train candidates, pick and calibrate a champion, and evaluate it against baselines.
 
@@ -339,6 +372,11 @@ def train_lead_model(
         holdout) for :func:`should_promote`.
     min_auc_gain : float
         Promotion margin, see :func:`should_promote`.
+    refit_on_validation : bool
+        After the champion and its calibration map are chosen on validation, fit the champion's algorithm again
+        with the same hyperparameters on train plus validation (the newest rows before the test embargo) and ship
+        that model with the same calibration map. The test split, never used for a choice, then measures the model
+        that ships; it appears in the reports as ``<algorithm>_refit``.
 
     Returns
     -------
@@ -394,7 +432,12 @@ def train_lead_model(
          for name, entry in evaluated.items()},
         auc_tolerance=auc_tolerance,
     )
-    evaluated[champion_name]["is_champion"] = True
+    champion_key = champion_name
+    if refit_on_validation:
+        champion_key = f"{champion_name}{REFIT_SUFFIX}"
+        evaluated[champion_key] = _refit_entry(evaluated[champion_name], matrices, labels, encoders["tree"],
+                                               thresholds=thresholds, n_jobs=n_jobs, random_state=random_state)
+    evaluated[champion_key]["is_champion"] = True
 
     rng = np.random.default_rng(random_state)
     baselines = {
@@ -410,11 +453,13 @@ def train_lead_model(
     metrics_by_model = {name: {"kind": entry["kind"], **entry["metrics"]} for name, entry in evaluated.items()}
     bundles = {}
     for algorithm, fit in fits.items():
-        entry = evaluated[algorithm]
+        entry = evaluated[champion_key if algorithm == champion_name else algorithm]
         output = ENCODER_OUTPUT[algorithm]
-        # what scoring will produce: the final calibration map on out-of-sample raw scores
+        # what scoring will produce: the final calibration map on out-of-sample raw scores (a refitted model has
+        # seen the validation rows, so only its test rows are out of sample)
+        out_of_sample = ("test",) if entry.get("refit") else ("validation", "test")
         own_out_of_sample = apply_calibration(
-            entry["choice"].calibration_map, np.concatenate([entry["raw"]["validation"], entry["raw"]["test"]])
+            entry["choice"].calibration_map, np.concatenate([entry["raw"][name] for name in out_of_sample])
         )
         explainer = None
         if algorithm == "random_forest":
@@ -431,6 +476,7 @@ def train_lead_model(
             "training_window": windows,
             "data_counts": counts,
             "metrics": entry["metrics"],
+            "fitted_on": "train+validation" if entry.get("refit") else "train",
             "reference_quantiles": reference_quantiles(own_out_of_sample),
             "is_champion": algorithm == champion_name,
             "selection_rule": SELECTION_RULE,
@@ -441,7 +487,7 @@ def train_lead_model(
             features=list(encoders[output].feature_names_in_),
             feature_kinds=kinds,
             encoder=encoders[output],
-            model=fit.model,
+            model=entry["refit"] if entry.get("refit") else fit.model,
             calibration=entry["choice"].calibration_map,
             metadata=metadata,
             explainer=explainer,
@@ -450,7 +496,7 @@ def train_lead_model(
     champion = bundles[champion_name]
 
     test = parts["test"]
-    champion_test = evaluated[champion_name]["probabilities"]["test"]
+    champion_test = evaluated[champion_key]["probabilities"]["test"]
     test_predictions = pd.DataFrame({
         LEAD_COLUMN: test[LEAD_COLUMN].to_numpy(),
         DATE_COLUMN: test[DATE_COLUMN].to_numpy(),
@@ -477,10 +523,10 @@ def train_lead_model(
             champion_holdout = evaluate(labels["test"], current_probabilities, thresholds=thresholds)
         except KeyError:
             champion_holdout = None  # the old model's features no longer exist: it cannot score
-        promote = should_promote(evaluated[champion_name]["metrics"]["test"], champion_holdout,
+        promote = should_promote(evaluated[champion_key]["metrics"]["test"], champion_holdout,
                                  min_auc_gain=min_auc_gain)
 
-    champion_metrics = evaluated[champion_name]["metrics"]
+    champion_metrics = evaluated[champion_key]["metrics"]
     registry_row = json_safe({
         "model_version": champion.version_id,
         "trained_at": trained_at.isoformat(),
@@ -489,7 +535,10 @@ def train_lead_model(
         "random_state": random_state,
         "n_features": len(champion.features),
         "features_json": json.dumps(champion.features),
-        "hyperparameters_json": json.dumps(json_safe(evaluated[champion_name]["fit"].hyperparameters), sort_keys=True),
+        "hyperparameters_json": json.dumps(
+            json_safe({**evaluated[champion_name]["fit"].hyperparameters, "fitted_on": champion.metadata["fitted_on"]}),
+            sort_keys=True,
+        ),
         "calibration_method": evaluated[champion_name]["choice"].method,
         **{f"{name}_{edge}_date": windows[name][f"{edge}_date"] for name in SPLIT_NAMES for edge in ("start", "end")},
         **{f"{name}_rows": windows[name]["rows"] for name in SPLIT_NAMES},
