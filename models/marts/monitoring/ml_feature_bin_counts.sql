@@ -38,7 +38,7 @@ champion as (
 ),
 
 registry as (
-    select * from {{ ref('ml_model_registry') }}
+    select * from {{ model_registry() }}
 ),
 
 run_dates as (
