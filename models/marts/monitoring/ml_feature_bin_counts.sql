@@ -113,8 +113,31 @@ sampled_rows as (
     where sample_rank <= {{ sample_rows }}
 ),
 
+-- one scan of the sampled rows with a row per feature (a union per feature re-reads them on engines that do
+-- not reuse a CTE, such as Spark)
+{%- if numeric_features %}
+numeric_feature_names as (
+    {%- for feature in numeric_features %}
+        select '{{ feature }}' as feature_name
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+{%- endif %}
+
 numeric_values as (
-    {%- if not numeric_features %}
+    {%- if numeric_features %}
+        select
+            sampled_rows.population,
+            sampled_rows.period_date,
+            numeric_feature_names.feature_name,
+            case numeric_feature_names.feature_name
+                {%- for feature in numeric_features %}
+                    when '{{ feature }}' then cast(sampled_rows.{{ feature }} as {{ type_double() }})
+                {%- endfor %}
+            end as numeric_value
+        from sampled_rows
+        cross join numeric_feature_names
+    {%- else %}
         select
             population,
             period_date,
@@ -123,19 +146,31 @@ numeric_values as (
         from sampled_rows
         where 1 = 0
     {%- endif %}
-    {%- for feature in numeric_features %}
-        select
-            population,
-            period_date,
-            '{{ feature }}' as feature_name,
-            cast({{ feature }} as {{ type_double() }}) as numeric_value
-        from sampled_rows
+),
+
+{%- if categorical_features %}
+categorical_feature_names as (
+    {%- for feature in categorical_features %}
+        select '{{ feature }}' as feature_name
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
+{%- endif %}
 
 categorical_values as (
-    {%- if not categorical_features %}
+    {%- if categorical_features %}
+        select
+            sampled_rows.population,
+            sampled_rows.period_date,
+            categorical_feature_names.feature_name,
+            case categorical_feature_names.feature_name
+                {%- for feature in categorical_features %}
+                    when '{{ feature }}' then lower(cast(sampled_rows.{{ feature }} as {{ dbt.type_string() }}))
+                {%- endfor %}
+            end as category_value
+        from sampled_rows
+        cross join categorical_feature_names
+    {%- else %}
         select
             population,
             period_date,
@@ -144,15 +179,6 @@ categorical_values as (
         from sampled_rows
         where 1 = 0
     {%- endif %}
-    {%- for feature in categorical_features %}
-        select
-            population,
-            period_date,
-            '{{ feature }}' as feature_name,
-            lower(cast({{ feature }} as {{ dbt.type_string() }})) as category_value
-        from sampled_rows
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
 ),
 
 training_tiles as (
@@ -205,20 +231,20 @@ closed_bins as (
     from closed_edges
 ),
 
-numeric_feature_names as (
+binned_feature_names as (
     select distinct feature_name
     from numeric_values
 ),
 
 open_bins as (
     select
-        numeric_feature_names.feature_name,
+        binned_feature_names.feature_name,
         coalesce(max(closed_bins.bin_index), 0) + 1 as bin_index,
         max(closed_bins.upper_edge) as lower_edge,
         cast(null as {{ type_double() }}) as upper_edge
-    from numeric_feature_names
+    from binned_feature_names
     left join closed_bins
-        on numeric_feature_names.feature_name = closed_bins.feature_name
+        on binned_feature_names.feature_name = closed_bins.feature_name
     group by 1
 ),
 
