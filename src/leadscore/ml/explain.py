@@ -7,8 +7,13 @@ calibrated probability too). Each frame has one column per feature plus
 log-odds (exactly for LightGBM and logistic regression, approximately for the random
 forest surrogate).
 
-* LightGBM: TreeSHAP values from ``Booster.predict(..., pred_contrib=True)`` (the last
-  column is the expected value).
+* LightGBM: path contributions (Saabas, as in treeinterpreter). Along the path from a
+  tree's root to the leaf a row reaches, every split changes the node's expected value
+  (LightGBM's internal value) and that change is credited to the split feature; the
+  roots' values summed over the trees are the expected value. Unlike TreeSHAP this
+  decomposes per leaf, so the contributions are a lookup in a per-leaf table
+  (:func:`leadscore.ml.model_tables.leaf_contributions`) that the SQL scorer joins too:
+  Python and SQL reasons agree by construction.
 * Logistic regression: ``coefficient * standardized value`` per encoded column; the
   missing-indicator and one-hot terms are summed back to their source feature. The
   standardization centres every column on its training mean, so a term is the effect
@@ -43,7 +48,11 @@ _PLACEHOLDER = re.compile(r"\{value(?::[^}]*)?\}")
 
 
 def lightgbm_contributions(booster, X: np.ndarray, features: Sequence[str], index: pd.Index | None = None) -> pd.DataFrame:
-    """TreeSHAP contributions of a LightGBM booster.
+    """Path contributions (Saabas) of a LightGBM booster, from its per-leaf contribution table.
+
+    Each row's leaves (``pred_leaf``) are looked up in :func:`leadscore.ml.model_tables.leaf_contributions`, the
+    same table the SQL scorer joins, and summed per feature. ``expected_value`` is the sum of the trees' root
+    values; it plus the feature columns equals the row's raw score (log-odds).
 
     Parameters
     ----------
@@ -60,8 +69,12 @@ def lightgbm_contributions(booster, X: np.ndarray, features: Sequence[str], inde
     pandas.DataFrame
         One column per feature plus ``expected_value``.
     """
-    values = booster.predict(X, pred_contrib=True)
-    return pd.DataFrame(values, columns=[*features, EXPECTED_VALUE_COLUMN], index=index)
+    from .model_tables import leaf_contribution_matrix
+
+    values, bias = leaf_contribution_matrix(booster, X, len(features))
+    frame = pd.DataFrame(values, columns=list(features), index=index)
+    frame[EXPECTED_VALUE_COLUMN] = bias
+    return frame
 
 
 def linear_contributions(
