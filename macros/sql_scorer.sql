@@ -145,8 +145,20 @@
 {%- endmacro %}
 
 
-{#- numpy.rint: round half to even, as a double. -#}
+{#- numpy.rint: round half to even, as a double (each engine's own half-even rounding where it has one). -#}
 {% macro sql_scorer_rint(expression) -%}
+    {{- return(adapter.dispatch('sql_scorer_rint', 'lead_scoring')(expression)) -}}
+{%- endmacro %}
+
+{% macro duckdb__sql_scorer_rint(expression) -%}
+    round_even({{ expression }}, 0)
+{%- endmacro %}
+
+{% macro spark__sql_scorer_rint(expression) -%}
+    bround({{ expression }}, 0)
+{%- endmacro %}
+
+{% macro default__sql_scorer_rint(expression) -%}
     case
         when {{ expression }} - cast(floor({{ expression }}) as {{ type_double() }}) > 0.5
             then cast(floor({{ expression }}) as {{ type_double() }}) + 1
@@ -193,4 +205,71 @@
         {%- set encoded = 'case when ' ~ category ~ ' = ' ~ sql_scorer_text(term['category_level']) ~ ' then 1.0 else 0.0 end' -%}
     {%- endif -%}
     ({{ encoded }} - {{ sql_scorer_double(term['mean']) }}) / {{ sql_scorer_double(term['scale']) }} * {{ sql_scorer_double(term['coefficient']) }}
+{%- endmacro %}
+
+
+{#- var scoring_engine, validated: 'python' or 'sql'. -#}
+{% macro scoring_engine() -%}
+    {%- set engine = var('scoring_engine', 'python') | string | lower | trim -%}
+    {%- if engine not in ['python', 'sql'] -%}
+        {{ exceptions.raise_compiler_error("var scoring_engine must be 'python' or 'sql', got '" ~ engine ~ "'") }}
+    {%- endif -%}
+    {{- return(engine) -}}
+{%- endmacro %}
+
+
+{#-
+    The rule-based points of every rule of the lead_scoring_rules seed, as SQL: one select per rule giving each open
+    lead's (capped) points, the rules' reading documented in seeds/_seeds.yml and leadscore.ml.rules. Column types
+    come from the relation, so values are compared as text the way the Python reference normalizes them.
+-#}
+{% macro sql_scorer_rule_points(leads_relation, leads_cte) -%}
+    {%- set types = {} -%}
+    {%- for column in adapter.get_columns_in_relation(leads_relation) -%}
+        {%- do types.update({column.name | lower: column.data_type | lower}) -%}
+    {%- endfor -%}
+    {%- set rules = run_query('select rule_id, feature_name, cast(match_value as ' ~ dbt.type_string() ~ ') as match_value,'
+        ~ ' cast(min_value as ' ~ type_double() ~ ') as min_value, cast(max_value as ' ~ type_double() ~ ') as max_value,'
+        ~ ' cast(points as ' ~ type_double() ~ ') as points, points_basis, cast(cap as ' ~ type_double() ~ ') as cap'
+        ~ ' from ' ~ ref('lead_scoring_rules') ~ ' order by rule_id') -%}
+    {%- for rule in rules %}
+        {%- set column = leads_cte ~ '.' ~ rule['feature_name'] %}
+        {%- set data_type = types.get(rule['feature_name'] | lower, '') %}
+        {%- if 'bool' in data_type %}
+            {%- set as_text = "case when " ~ column ~ " then 'true' when not " ~ column ~ " then 'false' end" %}
+        {%- elif data_type.startswith(('double', 'float', 'real', 'decimal', 'numeric')) %}
+            {%- set as_text = 'case when ' ~ column ~ ' = floor(' ~ column ~ ') then cast(cast(' ~ column ~ ' as bigint) as '
+                ~ dbt.type_string() ~ ') else cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ') end' %}
+        {%- else %}
+            {%- set as_text = 'lower(trim(cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')))' %}
+        {%- endif %}
+        {%- set match_value = (rule['match_value'] or '') | trim | lower %}
+        {%- if match_value != '' %}
+            {%- set accepted = [] %}
+            {%- for part in match_value.split('|') %}{%- do accepted.append(sql_scorer_text(part | trim)) %}{%- endfor %}
+            {%- set fires = as_text ~ ' in (' ~ accepted | join(', ') ~ ')' %}
+        {%- else %}
+            {%- set conditions = [column ~ ' is not null'] %}
+            {%- if rule['min_value'] is not none %}{%- do conditions.append(column ~ ' >= ' ~ sql_scorer_double(rule['min_value'])) %}{%- endif %}
+            {%- if rule['max_value'] is not none %}{%- do conditions.append(column ~ ' <= ' ~ sql_scorer_double(rule['max_value'])) %}{%- endif %}
+            {%- set fires = conditions | join(' and ') %}
+        {%- endif %}
+        {%- if (rule['points_basis'] or 'once') | trim | lower == 'per_unit' %}
+            {%- set points = 'coalesce(cast(' ~ column ~ ' as ' ~ type_double() ~ '), 0.0) * ' ~ sql_scorer_double(rule['points']) %}
+        {%- else %}
+            {%- set points = sql_scorer_double(rule['points']) %}
+        {%- endif %}
+        {%- set earned = 'case when ' ~ fires ~ ' then ' ~ points ~ ' else 0.0 end' %}
+        {%- if rule['cap'] is not none %}
+            {%- set cap = sql_scorer_double(rule['cap'] | abs) %}
+            {%- set earned = 'least(greatest(' ~ earned ~ ', -' ~ cap ~ '), ' ~ cap ~ ')' %}
+        {%- endif %}
+    select
+        {{ leads_cte }}.lead_id,
+        {{ loop.index0 }} as rule_position,
+        {{ sql_scorer_text(rule['rule_id']) }} as rule_id,
+        {{ earned }} as points
+    from {{ leads_cte }}
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

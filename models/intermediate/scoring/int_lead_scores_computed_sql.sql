@@ -53,82 +53,11 @@ leaf_contributions as (
         and model_part = 'conversion'
 ),
 
+leaf_scores as (
+    select * from {{ ref('int_lead_scores_sql_leaves') }}
+),
+
 {%- if rendered %}
-
-encoded as (
-    select
-        lead_id,
-        as_of_date,
-    {%- for feature in features %}
-        {{ sql_scorer_encoded_feature(feature, scorer.levels.get('conversion.' ~ feature.name, [])) }}
-            as conversion_{{ feature.index }},
-    {%- endfor %}
-    {%- for feature in deal_features %}
-        {{ sql_scorer_encoded_feature(feature, scorer.levels.get('deal_size.' ~ feature.name, [])) }}
-            as deal_size_{{ feature.index }},
-    {%- endfor %}
-    {%- for term in terms if algorithm == 'logistic' %}
-        {{ sql_scorer_linear_term(term, '') }} as term_{{ term['term_index'] | int }},
-    {%- endfor %}
-        1 as row_marker
-    from open_leads
-),
-
-tree_leaves as (
-    select
-        lead_id,
-        as_of_date,
-    {%- for nodes in conversion_trees %}
-        {{ sql_scorer_tree_leaf(nodes, 0, 'conversion_') }} as conversion_leaf_{{ loop.index0 }},
-    {%- endfor %}
-    {%- for nodes in deal_trees %}
-        {{ sql_scorer_tree_leaf(nodes, 0, 'deal_size_') }} as deal_size_leaf_{{ loop.index0 }},
-    {%- endfor %}
-    {%- for term in terms if algorithm == 'logistic' %}
-        term_{{ term['term_index'] | int }},
-    {%- endfor %}
-        1 as row_marker
-    from encoded
-),
-
-raw_scores as (
-    select
-        lead_id,
-        as_of_date,
-    {%- if algorithm == 'lightgbm' %}
-        {#- LightGBM sums its trees in order, then applies the sigmoid. #}
-        1.0 / (1.0 + exp(-(
-        {%- for nodes in conversion_trees %}
-            {{ '+ ' if not loop.first }}{{ sql_scorer_leaf_value(nodes, 'conversion_leaf_' ~ loop.index0) }}
-        {%- endfor %}
-        ))) as raw_probability,
-    {%- elif algorithm == 'random_forest' %}
-        {#- scikit-learn adds the trees' class fractions in order, then divides by their number. #}
-        (
-        {%- for nodes in conversion_trees %}
-            {{ '+ ' if not loop.first }}{{ sql_scorer_leaf_value(nodes, 'conversion_leaf_' ~ loop.index0) }}
-        {%- endfor %}
-        ) / {{ conversion_trees | length }} as raw_probability,
-    {%- else %}
-        1.0 / (1.0 + exp(-((
-        {%- for term in terms %}
-            {{ '+ ' if not loop.first }}term_{{ term['term_index'] | int }}
-        {%- endfor %}
-        ) + {{ sql_scorer_double(parameters['conversion.intercept']) }}))) as raw_probability,
-    {%- endif %}
-    {%- if parameters.get('deal_size.kind') == 'lightgbm' %}
-        exp(
-        {%- for nodes in deal_trees %}
-            {{ '+ ' if not loop.first }}{{ sql_scorer_leaf_value(nodes, 'deal_size_leaf_' ~ loop.index0) }}
-        {%- endfor %}
-        ) * {{ sql_scorer_double(parameters['deal_size.smearing_factor']) }} as expected_deal_size
-    {%- elif parameters.get('deal_size.kind') == 'median' %}
-        {{ sql_scorer_double(parameters['deal_size.median_amount']) }} as expected_deal_size
-    {%- else %}
-        cast(null as {{ double }}) as expected_deal_size
-    {%- endif %}
-    from tree_leaves
-),
 
 calibrated as (
     select
@@ -148,7 +77,7 @@ calibrated as (
     {%- endif %}
         {#- calibration.PROBABILITY_FLOOR keeps probabilities off 0 and 1. #}
         least(greatest({{ calibrated }}, 1e-4), 1 - 1e-4) as conversion_probability
-    from raw_scores
+    from leaf_scores
 ),
 
 percentiles as (
@@ -177,7 +106,7 @@ leaf_rows as (
         lead_id,
         {{ loop.index0 }} as tree_index,
         conversion_leaf_{{ loop.index0 }} as leaf_index
-    from tree_leaves
+    from leaf_scores
     {{- '\n    union all' if not loop.last }}
     {%- endfor %}
 ),
@@ -199,16 +128,18 @@ path_contributions as (
 
 linear_terms as (
     select
-        tree_leaves.lead_id,
+        open_leads.lead_id,
     {%- for term in terms if algorithm == 'random_forest' %}
         {{ sql_scorer_linear_term(term, 'open_leads.') }} as term_{{ term['term_index'] | int }},
     {%- endfor %}
     {%- for term in terms if algorithm == 'logistic' %}
-        tree_leaves.term_{{ term['term_index'] | int }},
+        leaf_scores.term_{{ term['term_index'] | int }},
     {%- endfor %}
         1 as row_marker
-    from tree_leaves
-    inner join open_leads on tree_leaves.lead_id = open_leads.lead_id
+    from open_leads
+    {%- if algorithm == 'logistic' %}
+    inner join leaf_scores on open_leads.lead_id = leaf_scores.lead_id
+    {%- endif %}
 ),
 
 path_contributions as (
@@ -228,16 +159,16 @@ path_contributions as (
 
 feature_contributions as (
     select
-        scored.lead_id,
+        open_leads.lead_id,
         model_features.feature_index,
         model_features.feature_name,
         model_features.feature_kind,
         coalesce(path_contributions.contribution, 0.0) as contribution
-    from scored
+    from open_leads
     cross join model_features
     left join path_contributions
         on
-            scored.lead_id = path_contributions.lead_id
+            open_leads.lead_id = path_contributions.lead_id
             and model_features.feature_index = path_contributions.feature_index
 ),
 
@@ -409,11 +340,76 @@ final as (
 
 {%- else %}
 
-final as (
+{#- No model to render: the rule-based points give the score and the fired rules are the reasons. #}
+
+scoring_rules as (
+    select * from {{ ref('lead_scoring_rules') }}
+),
+
+rule_points as (
+    {{ sql_scorer_rule_points(ref('int_open_leads_to_score'), 'open_leads') }}
+),
+
+lead_points as (
+    select
+        open_leads.lead_id,
+        open_leads.as_of_date,
+        cast(least(greatest({{ sql_scorer_rint('sum(rule_points.points)') }}, 1), 99) as {{ dbt.type_int() }}) as lead_score
+    from open_leads
+    inner join rule_points on open_leads.lead_id = rule_points.lead_id
+    group by 1, 2
+),
+
+ranked as (
+    select
+        rule_points.lead_id,
+        rule_points.points,
+        scoring_rules.description as reason,
+        row_number() over (partition by rule_points.lead_id order by rule_points.points desc, rule_points.rule_position)
+            as up_rank,
+        row_number() over (partition by rule_points.lead_id order by rule_points.points asc, rule_points.rule_position)
+            as down_rank
+    from rule_points
+    inner join scoring_rules on rule_points.rule_id = scoring_rules.rule_id
+),
+
+reasons_pivoted as (
     select
         lead_id,
-        as_of_date
-    from open_leads
+    {%- for direction in ['up', 'down'] %}
+        {%- for rank in [1, 2, 3] %}
+        max(case when {{ 'points > 0 and up_rank' if direction == 'up' else 'points < 0 and down_rank' }} = {{ rank }}
+            then reason end) as reason_{{ direction }}_{{ rank }},
+        {%- endfor %}
+    {%- endfor %}
+        count(*) as rule_count
+    from ranked
+    group by 1
+),
+
+final as (
+    select
+        lead_points.lead_id,
+        lead_points.as_of_date,
+        cast(null as {{ double }}) as conversion_probability,
+        lead_points.lead_score,
+        score_bands.band as priority_band,
+        cast(score_bands.contact_sla_hours as {{ double }}) as contact_sla_hours,
+        cast(null as {{ double }}) as expected_deal_size,
+        cast(null as {{ double }}) as expected_deal_value,
+        '{{ version }}' as model_version,
+        'rule_based_fallback' as scoring_method,
+        reasons_pivoted.reason_up_1,
+        reasons_pivoted.reason_up_2,
+        reasons_pivoted.reason_up_3,
+        reasons_pivoted.reason_down_1,
+        reasons_pivoted.reason_down_2,
+        reasons_pivoted.reason_down_3,
+        cast(null as {{ string }}) as contributions_json
+    from lead_points
+    left join score_bands
+        on lead_points.lead_score between score_bands.min_score and score_bands.max_score
+    left join reasons_pivoted on lead_points.lead_id = reasons_pivoted.lead_id
 )
 
 {%- endif %}
