@@ -11,13 +11,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 
 from dbt_helpers import copy_warehouse, generate, run_dbt
 from leadscore.ml import deserialize_model, serialize_model, train_lead_model
-from leadscore.ml.model_tables import leaf_contribution_matrix
 from leadscore.pipeline import TRAINABLE_ROWS_SQL, conform_to_schema
 
 SCORING_MODELS = (
@@ -101,21 +99,3 @@ def test_sql_scorer_matches_python_under_the_rule_based_fallback(built_warehouse
         scored = con.sql("select count(*) from analytics.int_lead_scores_computed_sql").fetchall()[0][0]
     assert methods == [("rule_based_fallback",)] and scored > 0
     assert mismatches(db_path).empty
-
-
-def test_path_contributions_add_up_to_the_raw_score():
-    """Bias plus the per-leaf contributions of the leaves a row reaches equals LightGBM's raw score, row by row."""
-    import lightgbm as lgb
-
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(4000, 4))
-    X[:400, 0] = np.nan
-    X[:, 1] = np.where(rng.random(4000) < 0.1, 0.0, X[:, 1])
-    X[:, 3] = rng.integers(0, 6, 4000)
-    y = (np.nan_to_num(X[:, 0]) + X[:, 1] + (X[:, 3] == 2) + rng.normal(size=4000) > 0.5).astype(int)
-    booster = lgb.train({"objective": "binary", "num_leaves": 15, "min_data_in_leaf": 5, "verbose": -1,
-                         "zero_as_missing": False, "num_threads": 1, "seed": 3},
-                        lgb.Dataset(X, y, categorical_feature=[3]), 40)
-    contributions, bias = leaf_contribution_matrix(booster, X, 4, chunk_rows=1000)
-    np.testing.assert_allclose(contributions.sum(axis=1) + bias, booster.predict(X, raw_score=True), rtol=0, atol=1e-9)
-    assert np.abs(contributions).sum(axis=0).min() > 0  # every feature, the categorical one too, gets credit

@@ -193,8 +193,25 @@ def _top_slots(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return indices, values
 
 
+def _number_text(rounded: np.ndarray, decimals: int) -> pa.Array:
+    """Rounded numbers as plain decimal text: whole numbers without decimals, others with the few they need.
+
+    Never scientific notation (the SQL scorer writes numbers the same way, see macros/sql_scorer.sql).
+    """
+    whole = (rounded == np.floor(rounded)) & (np.abs(rounded) < 2.0**53)
+    text = pc.cast(pa.array(rounded), pa.string())  # shortest round-trip text: plain below 1e10
+    text = pc.if_else(pa.array(whole), pc.cast(pa.array(np.where(whole, rounded, 0.0).astype(np.int64)), pa.string()), text)
+    large = ~whole & (np.abs(rounded) >= 1e10)
+    if large.any():  # rare: write these few one by one
+        plain = np.array([f"{value:.{decimals}f}".rstrip("0").rstrip(".") for value in rounded[large]], dtype=object)
+        filled = np.array(text.to_pylist(), dtype=object)
+        filled[large] = plain
+        text = pa.array(filled, type=pa.string())
+    return text
+
+
 def format_values(values: np.ndarray, kind: str, decimals: int = 2) -> pa.Array:
-    """Readable strings for feature values: integers as integers, floats rounded, booleans yes/no.
+    """Readable strings for feature values: whole numbers as integers, others rounded, booleans yes/no.
 
     Parameters
     ----------
@@ -217,7 +234,7 @@ def format_values(values: np.ndarray, kind: str, decimals: int = 2) -> pa.Array:
         numbers = to_float(series)
         missing = missing | np.isnan(numbers)
         rounded = np.round(np.where(missing, 0.0, numbers), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-        text = pc.cast(pa.array(rounded), pa.string())
+        text = _number_text(rounded, decimals)
     else:
         as_text = series.astype(object).where(~missing, "").map(str)
         text = pa.array(as_text.to_numpy(dtype=object), type=pa.string())
