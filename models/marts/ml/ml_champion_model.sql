@@ -1,13 +1,12 @@
 {#-
     The live model: the newest trained registry row that was promoted. With none (too little labeled history),
-    the newest registry row, marked so scoring falls back to the rule-based points. The registry is this build's
-    or, on engines that cannot train, one imported from a target that does (macro model_registry).
+    the newest registry row, marked so scoring falls back to the rule-based points.
 -#}
 
 with
 
 registry as (
-    select * from {{ model_registry() }}
+    select * from {{ ref('ml_model_registry') }}
 ),
 
 promoted as (

@@ -38,7 +38,7 @@ champion as (
 ),
 
 registry as (
-    select * from {{ model_registry() }}
+    select * from {{ ref('ml_model_registry') }}
 ),
 
 run_dates as (
@@ -113,72 +113,58 @@ sampled_rows as (
     where sample_rank <= {{ sample_rows }}
 ),
 
--- one scan of the sampled rows with a row per feature (a union per feature re-reads them on engines that do
--- not reuse a CTE, such as Spark)
-{%- if numeric_features %}
+-- one scan of the sampled rows, a row per feature (a union per feature re-reads them where CTEs are not
+-- reused, as on Spark)
 numeric_feature_names as (
     {%- for feature in numeric_features %}
-        select '{{ feature }}' as feature_name
-        {% if not loop.last %}union all{% endif %}
+    select '{{ feature }}' as feature_name
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as feature_name
+    from sampled_rows
+    where 1 = 0
     {%- endfor %}
 ),
-{%- endif %}
 
 numeric_values as (
-    {%- if numeric_features %}
-        select
-            sampled_rows.population,
-            sampled_rows.period_date,
-            numeric_feature_names.feature_name,
-            case numeric_feature_names.feature_name
-                {%- for feature in numeric_features %}
-                    when '{{ feature }}' then cast(sampled_rows.{{ feature }} as {{ type_double() }})
-                {%- endfor %}
-            end as numeric_value
-        from sampled_rows
-        cross join numeric_feature_names
-    {%- else %}
-        select
-            population,
-            period_date,
-            cast(null as {{ dbt.type_string() }}) as feature_name,
-            cast(null as {{ type_double() }}) as numeric_value
-        from sampled_rows
-        where 1 = 0
-    {%- endif %}
+    select
+        sampled_rows.population,
+        sampled_rows.period_date,
+        numeric_feature_names.feature_name,
+        case numeric_feature_names.feature_name
+            {%- for feature in numeric_features %}
+            when '{{ feature }}' then cast(sampled_rows.{{ feature }} as {{ type_double() }})
+            {%- endfor %}
+            else cast(null as {{ type_double() }})
+        end as numeric_value
+    from sampled_rows
+    cross join numeric_feature_names
 ),
 
-{%- if categorical_features %}
 categorical_feature_names as (
     {%- for feature in categorical_features %}
-        select '{{ feature }}' as feature_name
-        {% if not loop.last %}union all{% endif %}
+    select '{{ feature }}' as feature_name
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as feature_name
+    from sampled_rows
+    where 1 = 0
     {%- endfor %}
 ),
-{%- endif %}
 
 categorical_values as (
-    {%- if categorical_features %}
-        select
-            sampled_rows.population,
-            sampled_rows.period_date,
-            categorical_feature_names.feature_name,
-            case categorical_feature_names.feature_name
-                {%- for feature in categorical_features %}
-                    when '{{ feature }}' then lower(cast(sampled_rows.{{ feature }} as {{ dbt.type_string() }}))
-                {%- endfor %}
-            end as category_value
-        from sampled_rows
-        cross join categorical_feature_names
-    {%- else %}
-        select
-            population,
-            period_date,
-            cast(null as {{ dbt.type_string() }}) as feature_name,
-            cast(null as {{ dbt.type_string() }}) as category_value
-        from sampled_rows
-        where 1 = 0
-    {%- endif %}
+    select
+        sampled_rows.population,
+        sampled_rows.period_date,
+        categorical_feature_names.feature_name,
+        case categorical_feature_names.feature_name
+            {%- for feature in categorical_features %}
+            when '{{ feature }}' then lower(cast(sampled_rows.{{ feature }} as {{ dbt.type_string() }}))
+            {%- endfor %}
+            else cast(null as {{ dbt.type_string() }})
+        end as category_value
+    from sampled_rows
+    cross join categorical_feature_names
 ),
 
 training_tiles as (
