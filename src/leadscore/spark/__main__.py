@@ -18,9 +18,10 @@ DEFAULT_TABLES = {
     "lead_features": ["lead_id", "as_of_date"],
     "lead_scores": ["lead_id"],
     "account_scores": ["account_domain"],
-    "crm_lead_score_sync_full": ["lead_id"],
+    # named as CRM fields by the crm_field_mapping seed: lead_id is "id"
+    "crm_lead_score_sync_full": ["id"],
 }
-BUILD_TIME_COLUMNS = ["scored_at"]
+BUILD_TIME_COLUMNS = ["scored_at", "ai_scored_at__c"]
 
 
 def _profiles_path() -> Path:
