@@ -37,7 +37,7 @@ encoded as (
     select
         lead_id,
         as_of_date,
-    {%- for feature in features %}
+    {%- for feature in features if conversion_trees %}
         {{ sql_scorer_encoded_feature(feature, scorer.levels.get('conversion.' ~ feature.name, [])) }}
             as conversion_{{ feature.index }},
     {%- endfor %}
