@@ -229,6 +229,19 @@
     regexp_full_match({{ expression }}, '{{ pattern }}')
 {%- endmacro %}
 
+{% macro spark__matches_pattern(expression, pattern) -%}
+    regexp_like({{ expression }}, '^{{ java_regex(pattern) }}$')
+{%- endmacro %}
+
+
+{% macro java_regex(pattern) %}
+    {#-
+        A POSIX-class regular expression for Spark, written inside a Spark SQL string literal: Java's regex reads
+        '[:space:]' inside brackets as the letters of 'space', so POSIX classes become \p{...} (same characters).
+    -#}
+    {{- return(pattern | replace('[:space:]', '\\\\p{Space}') | replace('[:cntrl:]', '\\\\p{Cntrl}')) -}}
+{% endmacro %}
+
 
 {% macro clean_text(expression, max_length) %}
     {#-
@@ -240,6 +253,10 @@
 
 {% macro default__clean_text(expression, max_length) -%}
     nullif(left(trim(regexp_replace({{ expression }}, '[[:cntrl:][:space:]]+', ' ')), {{ max_length }}), '')
+{%- endmacro %}
+
+{% macro spark__clean_text(expression, max_length) -%}
+    nullif(left(trim(regexp_replace({{ expression }}, '{{ java_regex("[[:cntrl:][:space:]]+") }}', ' ')), {{ max_length }}), '')
 {%- endmacro %}
 
 {% macro duckdb__clean_text(expression, max_length) -%}

@@ -42,8 +42,8 @@
 
 
 {% macro days_between(start_date, end_date) %}
-    {#- Whole days from start_date to end_date. -#}
-    {{ dbt.datediff(start_date, end_date, 'day') }}
+    {#- Whole days from start_date to end_date, a bigint on every adapter (Spark's datediff returns an int). -#}
+    cast({{ dbt.datediff(start_date, end_date, 'day') }} as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
 
@@ -119,9 +119,21 @@
     {#- A quoted, escaped SQL list of strings from a list var, so var values never reach SQL unquoted. -#}
     {%- set quoted = [] -%}
     {%- for value in values -%}
-        {%- do quoted.append("'" ~ (value | string | replace("'", "''")) ~ "'") -%}
+        {%- do quoted.append(string_literal(value)) -%}
     {%- endfor -%}
     {{ return('(' ~ (quoted | join(', ') if quoted else 'null') ~ ')') }}
+{% endmacro %}
+
+
+{% macro string_literal(value) %}
+    {#- A text as a quoted SQL string literal. Spark escapes with backslashes (there '' ends one literal). -#}
+    {{- return(adapter.dispatch('string_literal', 'lead_scoring')(value | string)) -}}
+{% endmacro %}
+
+{% macro default__string_literal(text) %}{{ return("'" ~ text | replace("'", "''") ~ "'") }}{% endmacro %}
+
+{% macro spark__string_literal(text) %}
+    {{- return("'" ~ text | replace('\\', '\\\\') | replace("'", "\\'") ~ "'") -}}
 {% endmacro %}
 
 

@@ -125,17 +125,22 @@ final as (
         has_company_domain,
         seniority = 'intern_student' as is_student,
         is_competitor_account,
-        (
-            case when employee_count is not null then 1 else 0 end
-            + case when annual_revenue is not null then 1 else 0 end
-            + case when industry is not null then 1 else 0 end
-            + case when tech_stack is not null then 1 else 0 end
-            + case when founded_year is not null then 1 else 0 end
-        ) / 5.0 as enrichment_coverage,
-        case
-            when tech_stack is not null and trim(tech_stack) != ''
-                then {{ dbt.length('tech_stack') }} - {{ dbt.length(dbt.replace('tech_stack', "','", "''")) }} + 1
-        end as tech_stack_size,
+        -- a double on every adapter (Spark divides by 5.0 in decimals)
+        cast(
+            (
+                case when employee_count is not null then 1 else 0 end
+                + case when annual_revenue is not null then 1 else 0 end
+                + case when industry is not null then 1 else 0 end
+                + case when tech_stack is not null then 1 else 0 end
+                + case when founded_year is not null then 1 else 0 end
+            ) / 5.0 as {{ type_double() }}
+        ) as enrichment_coverage,
+        cast(
+            case
+                when tech_stack is not null and trim(tech_stack) != ''
+                    then {{ dbt.length('tech_stack') }} - {{ dbt.length(dbt.replace('tech_stack', "','", "''")) }} + 1
+            end as {{ dbt.type_bigint() }}
+        ) as tech_stack_size,
         cast(
             case
                 when tech_stack is not null
@@ -144,7 +149,7 @@ final as (
                             {% for technology in icp_technologies %}
                                 {% if not loop.first %}+{% endif %}
                                 case
-                                    when padded_tech_stack like '%,{{ technology | lower | replace("'", "''") }},%'
+                                    when padded_tech_stack like {{ string_literal('%,' ~ technology | lower ~ ',%') }}
                                         then 1
                                     else 0
                                 end

@@ -126,76 +126,82 @@ sampled_rows as (
     where ranked_keys.sample_rank <= {{ sample_rows }}
 ),
 
-numeric_value_counts as (
-    -- rows per distinct value, counted feature by feature straight from the sampled rows: most features take few
-    -- distinct values (counts, days), so the range join to the bins below sees each value once, and the long
-    -- one-row-per-value unpivot is never materialized (docs/benchmark.md)
-    {%- if not numeric_features %}
-        select
-            population,
-            period_date,
-            cast(null as {{ dbt.type_string() }}) as feature_name,
-            cast(null as {{ type_double() }}) as numeric_value,
-            count(*) as value_rows
-        from sampled_rows
-        where 1 = 0
-        group by 1, 2, 3, 4
-    {%- endif %}
+-- one scan of the sampled rows, a row per feature (a union per feature re-reads them where CTEs are not
+-- reused, as on Spark)
+numeric_feature_names as (
     {%- for feature in numeric_features %}
-        select
-            population,
-            period_date,
-            '{{ feature }}' as feature_name,
-            cast({{ feature }} as {{ type_double() }}) as numeric_value,
-            count(*) as value_rows
-        from sampled_rows
-        group by 1, 2, 3, 4
-        {% if not loop.last %}union all{% endif %}
+    select '{{ feature }}' as feature_name
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as feature_name
+    from sampled_rows
+    where 1 = 0
     {%- endfor %}
+),
+
+numeric_values as (
+    select
+        sampled_rows.population,
+        sampled_rows.period_date,
+        numeric_feature_names.feature_name,
+        case numeric_feature_names.feature_name
+            {%- for feature in numeric_features %}
+            when '{{ feature }}' then cast(sampled_rows.{{ feature }} as {{ type_double() }})
+            {%- endfor %}
+            else cast(null as {{ type_double() }})
+        end as numeric_value
+    from sampled_rows
+    cross join numeric_feature_names
+),
+
+numeric_value_counts as (
+    -- rows per distinct value: most features take few distinct values (counts, days), so the range join to the
+    -- bins below sees each value once (docs/benchmark.md)
+    select
+        population,
+        period_date,
+        feature_name,
+        numeric_value,
+        count(*) as value_rows
+    from numeric_values
+    group by 1, 2, 3, 4
 ),
 
 training_numeric_values as (
     -- the bins' edges are tiles of the individual training values
-    {%- if not numeric_features %}
-        select
-            cast(null as {{ dbt.type_string() }}) as feature_name,
-            cast(null as {{ type_double() }}) as numeric_value
-        from sampled_rows
-        where 1 = 0
-    {%- endif %}
-    {%- for feature in numeric_features %}
-        select
-            '{{ feature }}' as feature_name,
-            cast({{ feature }} as {{ type_double() }}) as numeric_value
-        from sampled_rows
-        where population = 'training'
-        {% if not loop.last %}union all{% endif %}
+    select
+        feature_name,
+        numeric_value
+    from numeric_values
+    where population = 'training'
+),
+
+categorical_feature_names as (
+    {%- for feature in categorical_features %}
+    select '{{ feature }}' as feature_name
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as feature_name
+    from sampled_rows
+    where 1 = 0
     {%- endfor %}
 ),
 
 categorical_value_counts as (
-    {%- if not categorical_features %}
-        select
-            population,
-            period_date,
-            cast(null as {{ dbt.type_string() }}) as feature_name,
-            cast(null as {{ dbt.type_string() }}) as category_value,
-            count(*) as value_rows
-        from sampled_rows
-        where 1 = 0
-        group by 1, 2, 3, 4
-    {%- endif %}
-    {%- for feature in categorical_features %}
-        select
-            population,
-            period_date,
-            '{{ feature }}' as feature_name,
-            lower(cast({{ feature }} as {{ dbt.type_string() }})) as category_value,
-            count(*) as value_rows
-        from sampled_rows
-        group by 1, 2, 3, 4
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    select
+        sampled_rows.population,
+        sampled_rows.period_date,
+        categorical_feature_names.feature_name,
+        case categorical_feature_names.feature_name
+            {%- for feature in categorical_features %}
+            when '{{ feature }}' then lower(cast(sampled_rows.{{ feature }} as {{ dbt.type_string() }}))
+            {%- endfor %}
+            else cast(null as {{ dbt.type_string() }})
+        end as category_value,
+        count(*) as value_rows
+    from sampled_rows
+    cross join categorical_feature_names
+    group by 1, 2, 3, 4
 ),
 
 training_tiles as (
@@ -246,20 +252,20 @@ closed_bins as (
     from closed_edges
 ),
 
-numeric_feature_names as (
+binned_feature_names as (
     select distinct feature_name
     from numeric_value_counts
 ),
 
 open_bins as (
     select
-        numeric_feature_names.feature_name,
+        binned_feature_names.feature_name,
         coalesce(max(closed_bins.bin_index), 0) + 1 as bin_index,
         max(closed_bins.upper_edge) as lower_edge,
         cast(null as {{ type_double() }}) as upper_edge
-    from numeric_feature_names
+    from binned_feature_names
     left join closed_bins
-        on numeric_feature_names.feature_name = closed_bins.feature_name
+        on binned_feature_names.feature_name = closed_bins.feature_name
     group by 1
 ),
 

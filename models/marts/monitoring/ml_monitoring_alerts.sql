@@ -64,10 +64,10 @@ drifted_features as (
 
 drifted_feature_list as (
     select
-        {{ dbt.listagg(
+        {{ ordered_listagg(
             dbt.concat(['feature_name', "' '", 'cast(round(psi, 2) as ' ~ dbt.type_string() ~ ')']),
             "', '",
-            'order by psi desc'
+            ['-psi']
         ) }} as detail
     from drifted_features
 ),
@@ -189,13 +189,13 @@ judged_segments as (
 
 divergent_segment_list as (
     select
-        {{ dbt.listagg(
+        {{ ordered_listagg(
             dbt.concat([
                 'segment_type', "' '", 'segment', "' '",
                 'cast(round(calibration_gap, 2) as ' ~ dbt.type_string() ~ ')',
             ]),
             "', '",
-            'order by segment_type, segment'
+            ['segment_type', 'segment']
         ) }} as detail
     from judged_segments
     where is_divergent

@@ -1,9 +1,17 @@
-{#- One row for every lead open at the run's as-of date: its score, band, SLA, expected value and reasons. -#}
+{#-
+    One row for every lead open at the run's as-of date: its score, band, SLA, expected value and reasons.
+    var scoring_engine picks the scorer: 'python' (the dbt Python model) or 'sql' (the champion compiled to SQL,
+    for warehouses without Python models); both give the same scores (tests/dbt/assert_sql_scorer_matches_python).
+-#}
 
 with
 
 computed_scores as (
+    {%- if scoring_engine() == 'sql' %}
+    select * from {{ ref('int_lead_scores_computed_sql') }}
+    {%- else %}
     select * from {{ ref('int_lead_scores_computed') }}
+    {%- endif %}
 ),
 
 leads as (

@@ -7,8 +7,13 @@ calibrated probability too). Each frame has one column per feature plus
 log-odds (exactly for LightGBM and logistic regression, approximately for the random
 forest surrogate).
 
-* LightGBM: TreeSHAP values from ``Booster.predict(..., pred_contrib=True)`` (the last
-  column is the expected value).
+* LightGBM: path contributions (Saabas, as in treeinterpreter). Along the path from a
+  tree's root to the leaf a row reaches, every split changes the node's expected value
+  (LightGBM's internal value) and that change is credited to the split feature; the
+  roots' values summed over the trees are the expected value. Unlike TreeSHAP this
+  decomposes per leaf, so the contributions are a lookup in a per-leaf table
+  (:func:`leadscore.ml.model_tables.leaf_contributions`) that the SQL scorer joins too:
+  Python and SQL reasons agree by construction.
 * Logistic regression: ``coefficient * standardized value`` per encoded column; the
   missing-indicator and one-hot terms are summed back to their source feature. The
   standardization centres every column on its training mean, so a term is the effect
@@ -43,7 +48,11 @@ _PLACEHOLDER = re.compile(r"\{value(?::[^}]*)?\}")
 
 
 def lightgbm_contributions(booster, X: np.ndarray, features: Sequence[str], index: pd.Index | None = None) -> pd.DataFrame:
-    """TreeSHAP contributions of a LightGBM booster.
+    """Path contributions (Saabas) of a LightGBM booster, from its per-leaf contribution table.
+
+    Each row's leaves (``pred_leaf``) are looked up in :func:`leadscore.ml.model_tables.leaf_contributions`, the
+    same table the SQL scorer joins, and summed per feature. ``expected_value`` is the sum of the trees' root
+    values; it plus the feature columns equals the row's raw score (log-odds).
 
     Parameters
     ----------
@@ -60,8 +69,12 @@ def lightgbm_contributions(booster, X: np.ndarray, features: Sequence[str], inde
     pandas.DataFrame
         One column per feature plus ``expected_value``.
     """
-    values = booster.predict(X, pred_contrib=True)
-    return pd.DataFrame(values, columns=[*features, EXPECTED_VALUE_COLUMN], index=index)
+    from .model_tables import leaf_contribution_matrix
+
+    values, bias = leaf_contribution_matrix(booster, X, len(features))
+    frame = pd.DataFrame(values, columns=list(features), index=index)
+    frame[EXPECTED_VALUE_COLUMN] = bias
+    return frame
 
 
 def linear_contributions(
@@ -180,8 +193,25 @@ def _top_slots(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return indices, values
 
 
+def _number_text(rounded: np.ndarray, decimals: int) -> pa.Array:
+    """Rounded numbers as plain decimal text: whole numbers without decimals, others with the few they need.
+
+    Never scientific notation (the SQL scorer writes numbers the same way, see macros/sql_scorer.sql).
+    """
+    whole = (rounded == np.floor(rounded)) & (np.abs(rounded) < 2.0**53)
+    text = pc.cast(pa.array(rounded), pa.string())  # shortest round-trip text: plain below 1e10
+    text = pc.if_else(pa.array(whole), pc.cast(pa.array(np.where(whole, rounded, 0.0).astype(np.int64)), pa.string()), text)
+    large = ~whole & (np.abs(rounded) >= 1e10)
+    if large.any():  # rare: write these few one by one
+        plain = np.array([f"{value:.{decimals}f}".rstrip("0").rstrip(".") for value in rounded[large]], dtype=object)
+        filled = np.array(text.to_pylist(), dtype=object)
+        filled[large] = plain
+        text = pa.array(filled, type=pa.string())
+    return text
+
+
 def format_values(values: np.ndarray, kind: str, decimals: int = 2) -> pa.Array:
-    """Readable strings for feature values: integers as integers, floats rounded, booleans yes/no.
+    """Readable strings for feature values: whole numbers as integers, others rounded, booleans yes/no.
 
     Parameters
     ----------
@@ -204,7 +234,7 @@ def format_values(values: np.ndarray, kind: str, decimals: int = 2) -> pa.Array:
         numbers = to_float(series)
         missing = missing | np.isnan(numbers)
         rounded = np.round(np.where(missing, 0.0, numbers), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-        text = pc.cast(pa.array(rounded), pa.string())
+        text = _number_text(rounded, decimals)
     else:
         as_text = series.astype(object).where(~missing, "").map(str)
         text = pa.array(as_text.to_numpy(dtype=object), type=pa.string())

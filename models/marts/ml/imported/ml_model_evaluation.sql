@@ -1,0 +1,2 @@
+{#- On engines without dbt Python models: ml_model_evaluation as trained and exported by a target that has them. -#}
+select * from {{ source('imported_models', 'ml_model_evaluation') }}
