@@ -8,9 +8,9 @@ with
 
 computed_scores as (
     {%- if scoring_engine() == 'sql' %}
-    select * from {{ ref('int_lead_scores_computed_sql') }}
+        select * from {{ ref('int_lead_scores_computed_sql') }}
     {%- else %}
-    select * from {{ ref('int_lead_scores_computed') }}
+        select * from {{ ref('int_lead_scores_computed') }}
     {%- endif %}
 ),
 

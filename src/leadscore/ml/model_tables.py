@@ -242,7 +242,8 @@ def leaf_contribution_matrix(booster: Any, X: np.ndarray, n_features: int, chunk
 
 def _features_rows(encoder: FeatureEncoder, kinds: dict) -> list[dict]:
     categorical = set(encoder.categorical_features)
-    return [{"feature_index": position, "feature_name": name, "feature_kind": kinds.get(name, "numeric"),
+    default_kind = {name: "categorical" if name in categorical else "numeric" for name in encoder.feature_names_in_}
+    return [{"feature_index": position, "feature_name": name, "feature_kind": kinds.get(name, default_kind[name]),
              "encoding": "category_code" if name in categorical else "number"}
             for position, name in enumerate(encoder.feature_names_in_)]
 
