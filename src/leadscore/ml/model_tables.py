@@ -77,6 +77,11 @@ def conform(rows: Iterable[dict] | pd.DataFrame, table: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- trees
 
+def _category_codes(threshold: Any) -> str:
+    """LightGBM's categorical threshold ``"0||2||5"`` as ``"0,2,5"``."""
+    return ",".join(str(int(code)) for code in str(threshold).split("||"))
+
+
 def lightgbm_tree_nodes(booster: Any) -> pd.DataFrame:
     """One row per node of every tree of a LightGBM booster (pre-order numbering, see the module docstring).
 
@@ -98,7 +103,8 @@ def lightgbm_tree_nodes(booster: Any) -> pd.DataFrame:
             row = {"tree_index": tree_index, "node_index": number}
             rows.append(row)
             if "leaf_value" in node:
-                row.update(is_leaf=True, leaf_index=int(node.get("leaf_index", 0)), node_value=float(node["leaf_value"]))
+                row.update(is_leaf=True, leaf_index=int(node.get("leaf_index", 0)),
+                           node_value=float(node["leaf_value"]))
                 return number
             categorical = node["decision_type"] == "=="
             row.update(
@@ -107,7 +113,7 @@ def lightgbm_tree_nodes(booster: Any) -> pd.DataFrame:
                 feature_name=names[int(node["split_feature"])] if names else None,
                 decision_type=node["decision_type"],
                 threshold=None if categorical else float(node["threshold"]),
-                category_codes=",".join(str(int(code)) for code in str(node["threshold"]).split("||")) if categorical else None,
+                category_codes=_category_codes(node["threshold"]) if categorical else None,
                 missing_type=str(node["missing_type"]),
                 default_left=bool(node["default_left"]),
                 compare_as_float32=False,
@@ -202,7 +208,9 @@ def leaf_contributions(nodes: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, bias
 
 
-def leaf_contribution_matrix(booster: Any, X: np.ndarray, n_features: int, chunk_rows: int = 200_000) -> tuple[np.ndarray, float]:
+def leaf_contribution_matrix(
+    booster: Any, X: np.ndarray, n_features: int, chunk_rows: int = 200_000
+) -> tuple[np.ndarray, float]:
     """Per-row path contributions of a LightGBM booster: the leaves each row reaches, looked up in the leaf table.
 
     Vectorized: ``pred_leaf`` gives the leaf of every (row, tree); a sparse (rows x all leaves) indicator times
@@ -252,7 +260,8 @@ def _category_rows(encoder: FeatureEncoder) -> list[dict]:
     rows = []
     for name in encoder.categorical_features:
         levels = encoder.category_levels_[name]
-        rows += [{"feature_name": name, "level_code": code, "category_level": level} for code, level in enumerate(levels)]
+        rows += [{"feature_name": name, "level_code": code, "category_level": level}
+                 for code, level in enumerate(levels)]
         rows.append({"feature_name": name, "level_code": len(levels), "category_level": OTHER_LEVEL})
     return rows
 
@@ -289,10 +298,17 @@ def linear_term_rows(encoder: FeatureEncoder, coef: Any) -> list[dict]:
 
 
 
+def _named(nodes: pd.DataFrame, encoder: FeatureEncoder) -> pd.DataFrame:
+    """Nodes with ``feature_name``: the source feature of each split's column."""
+    sources = list(encoder.feature_sources_)
+    nodes["feature_name"] = [None if pd.isna(index) else sources[int(index)] for index in nodes["feature_index"]]
+    return nodes
+
+
 # ---------------------------------------------------------------- whole bundles
 
 def _score_percentile_knots(reference: Any) -> list[dict]:
-    """The distinct reference probabilities and their mean levels: the curve :func:`probability_to_score` interpolates."""
+    """Distinct reference probabilities and their mean levels: the curve :func:`probability_to_score` interpolates."""
     ordered = np.sort(np.asarray(reference, dtype=float))
     levels = np.linspace(0.0, 1.0, len(ordered))
     distinct, inverse = np.unique(ordered, return_inverse=True)
@@ -325,8 +341,7 @@ def bundle_tables(bundle: Any, deal_model: Any | None) -> dict[str, pd.DataFrame
     parameter("conversion", "algorithm", text=bundle.algorithm)
     add("features", "conversion", _features_rows(bundle.encoder, bundle.feature_kinds))
     if bundle.algorithm == "lightgbm":
-        nodes = lightgbm_tree_nodes(bundle.model)
-        nodes["feature_name"] = nodes["feature_index"].map(lambda i: None if pd.isna(i) else bundle.encoder.feature_sources_[int(i)])
+        nodes = _named(lightgbm_tree_nodes(bundle.model), bundle.encoder)
         add("tree_nodes", "conversion", nodes.to_dict("records"))
         contributions, bias = leaf_contributions(nodes)
         contributions["feature_name"] = [bundle.encoder.feature_sources_[i] for i in contributions["feature_index"]]
@@ -335,8 +350,7 @@ def bundle_tables(bundle: Any, deal_model: Any | None) -> dict[str, pd.DataFrame
         parameter("conversion", "tree_count", float(len(bias)))
         add("category_levels", "conversion", _category_rows(bundle.encoder))
     elif bundle.algorithm == "random_forest":
-        nodes = forest_tree_nodes(bundle.model)
-        nodes["feature_name"] = nodes["feature_index"].map(lambda i: None if pd.isna(i) else bundle.encoder.feature_sources_[int(i)])
+        nodes = _named(forest_tree_nodes(bundle.model), bundle.encoder)
         add("tree_nodes", "conversion", nodes.to_dict("records"))
         parameter("conversion", "tree_count", float(len(bundle.model.estimators_)))
         add("category_levels", "conversion", _category_rows(bundle.encoder))
@@ -367,8 +381,7 @@ def bundle_tables(bundle: Any, deal_model: Any | None) -> dict[str, pd.DataFrame
         parameter("deal_size", "median_amount", float(deal_model.median_amount))
         parameter("deal_size", "smearing_factor", float(deal_model.smearing_factor))
         if deal_model.kind == "lightgbm":
-            nodes = lightgbm_tree_nodes(deal_model.booster)
-            nodes["feature_name"] = nodes["feature_index"].map(lambda i: None if pd.isna(i) else deal_model.encoder.feature_sources_[int(i)])
+            nodes = _named(lightgbm_tree_nodes(deal_model.booster), deal_model.encoder)
             add("tree_nodes", "deal_size", nodes.to_dict("records"))
             add("features", "deal_size", _features_rows(deal_model.encoder, {}))
             add("category_levels", "deal_size", _category_rows(deal_model.encoder))
