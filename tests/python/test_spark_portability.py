@@ -82,3 +82,15 @@ def test_to_pandas_prefers_real_methods_and_normalizes_types() -> None:
 def test_engine_neutral_types_leaves_text_alone() -> None:
     frame = engine_neutral_types(pd.DataFrame({"s": ["a", None], "o": [dt.date(2025, 1, 1), "x"]}))
     assert frame["o"].tolist() == [dt.date(2025, 1, 1), "x"]
+
+
+def test_every_python_model_switch_uses_the_same_adapter_list() -> None:
+    """dbt renders dbt_project.yml before its vars exist, so the default list of adapters that run Python models is
+    written where each switch reads it (Python models on, stand-ins for imported tables off, scorer choice); a
+    switch with another list would leave a target with both or neither."""
+    import re
+
+    project = (Path(__file__).resolve().parents[2] / "dbt_project.yml").read_text()
+    defaults = set(re.findall(r"var\('python_model_adapters', (\[[^\]]*\])\)", project))
+    assert len(re.findall(r"var\('python_model_adapters'", project)) >= 3
+    assert defaults == {"['duckdb', 'databricks', 'snowflake', 'bigquery']"}

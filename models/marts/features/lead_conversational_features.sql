@@ -15,7 +15,8 @@ snapshot_calls as (
         snapshots.lead_id,
         snapshots.as_of_date,
         count(*) as calls_total,
-        sum(tagged_calls.duration_seconds) / 60.0 as call_minutes_total,
+        -- a double before dividing: Spark divides by 60.0 in decimals and keeps six places
+        cast(sum(tagged_calls.duration_seconds) as {{ type_double() }}) / 60.0 as call_minutes_total,
         {% for topic in conversation_topics() -%}
             sum(tagged_calls.mentions_{{ topic }}) as calls_mentioning_{{ topic }},
         {% endfor -%}

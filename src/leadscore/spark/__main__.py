@@ -20,8 +20,12 @@ DEFAULT_TABLES = {
     "account_scores": ["account_domain"],
     # named as CRM fields by the crm_field_mapping seed: lead_id is "id"
     "crm_lead_score_sync_full": ["id"],
+    # Spark has built twice, DuckDB once: one row per lead on both shows the second build appended nothing
+    "lead_score_history": ["lead_id"],
 }
-BUILD_TIME_COLUMNS = ["scored_at", "ai_scored_at__c"]
+# Columns that record the build itself (its time and invocation), and the history's fingerprint, a hash of the
+# synced columns as text, which each engine writes its own way (doubles print differently).
+BUILD_TIME_COLUMNS = ["scored_at", "ai_scored_at__c", "scoring_run_id", "score_fingerprint"]
 
 
 def _profiles_path() -> Path:
