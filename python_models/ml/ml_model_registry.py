@@ -28,6 +28,7 @@ def model(dbt, session):
         "min_labeled_leads": dbt.config.get("min_labeled_leads"),
         "min_positive_labels": dbt.config.get("min_positive_labels"),
         "leakage_auc_threshold": dbt.config.get("leakage_auc_threshold"),
+        "candidate_algorithms": dbt.config.get("candidate_algorithms"),
         "drift_retrain": dbt.config.get("drift_retrain"),
     }
     lead_features = dbt.ref("lead_features")

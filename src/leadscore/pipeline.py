@@ -20,6 +20,7 @@ from leadscore.ml import (
     trainable_mask,
     train_lead_model,
 )
+from leadscore.ml.candidates import ALGORITHMS
 from leadscore.ml.training import json_safe
 
 # The registry's columns and their types: fixed, so rows appended over the years always fit the table.
@@ -84,6 +85,7 @@ class TrainingSettings:
     min_leads: int = 500
     min_positives: int = 50
     leakage_threshold: float = 0.95
+    algorithms: tuple[str, ...] = ALGORITHMS
     extra_retrain_reason: str | None = None
 
 
@@ -232,6 +234,7 @@ def registry_update(
             min_leads=settings.min_leads,
             min_positives=settings.min_positives,
             leakage_threshold=settings.leakage_threshold,
+            algorithms=settings.algorithms,
             trained_at=base["trained_at"].to_pydatetime(),
             current_champion=champion,
         )
@@ -308,7 +311,30 @@ def settings_from_config(get) -> TrainingSettings:
         min_leads=number("min_labeled_leads", defaults.min_leads, int),
         min_positives=number("min_positive_labels", defaults.min_positives, int),
         leakage_threshold=number("leakage_auc_threshold", defaults.leakage_threshold, float),
+        algorithms=candidate_algorithms(get("candidate_algorithms")),
     )
+
+
+def candidate_algorithms(value: object) -> tuple[str, ...]:
+    """The candidate algorithms named by var ``candidate_algorithms`` (a list or a comma-separated string).
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown entries and the accepted ones, when the var names an algorithm the package lacks or
+        none at all.
+    """
+    if value in (None, "", "None"):
+        return ALGORITHMS
+    if isinstance(value, str):
+        names = [name.strip().strip("'\"") for name in value.strip("[]").split(",")]
+    else:
+        names = [str(name).strip() for name in value]
+    names = [name.lower() for name in names if name]
+    unknown = sorted(set(names) - set(ALGORITHMS))
+    if unknown or not names:
+        raise ValueError(f"var candidate_algorithms must name one or more of {list(ALGORITHMS)}; got {value!r}")
+    return tuple(name for name in ALGORITHMS if name in names)
 
 
 def monitoring_retrain_settings(
