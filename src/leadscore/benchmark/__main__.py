@@ -110,8 +110,9 @@ class ScaleRun:
         dbt = str(Path(sys.executable).parent / "dbt")
         command = [dbt, *arguments, "--target-path", str(self.work_dir / "target"),
                    "--log-path", str(self.work_dir / "logs")]
-        measurement = self._run(name, command, **extra)
         run_results = self.work_dir / "target" / "run_results.json"
+        run_results.unlink(missing_ok=True)  # a stage killed before dbt writes its own must not show the previous one's
+        measurement = self._run(name, command, **extra)
         if run_results.exists():
             kept = self.work_dir / f"{name}_run_results.json"
             shutil.copyfile(run_results, kept)
