@@ -70,9 +70,13 @@ class ExtraStage:
     min_leads: int = 0
 
 
-#: Extra timed steps, in order. To compare two scorers, add one stage per scorer, for example
-#: ``ExtraStage("scoring_python", "Python scoring", ("run", "--select", "int_lead_scores_computed"))``.
-EXTRA_STAGES: tuple[ExtraStage, ...] = ()
+#: Extra timed steps, in order: the two scorers of the same champion on the same open leads (docs/sql_scorer.md).
+EXTRA_STAGES: tuple[ExtraStage, ...] = (
+    ExtraStage("scoring_python", "Python scorer (int_lead_scores_computed)",
+               ("run", "--select", "int_lead_scores_computed")),
+    ExtraStage("scoring_sql", "SQL scorer (int_lead_scores_sql_leaves, int_lead_scores_computed_sql)",
+               ("run", "--select", "int_lead_scores_sql_leaves", "int_lead_scores_computed_sql")),
+)
 
 
 def stage_label(name: str) -> str:
