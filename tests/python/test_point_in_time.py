@@ -20,6 +20,8 @@ import yaml
 
 from dbt_helpers import REPO_ROOT, copy_warehouse, generate, run_dbt
 
+pytestmark = pytest.mark.integration  # runs dbt builds
+
 AS_OF = dt.date(2025, 9, 1)  # a Monday on the snapshot grid, mid-timeline
 LATER = AS_OF + dt.timedelta(days=28)
 SCORING_DATE = {"as_of_date": "2026-07-01"}
