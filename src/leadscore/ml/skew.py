@@ -209,8 +209,9 @@ def feature_skew(
     records = []
     for name in features:
         scoring_values = scoring[name] if name in scoring.columns else pd.Series(np.nan, index=scoring.index)
-        training_missing = (float(np.dot(weights, training[name].isna().to_numpy(dtype=float)) / total_weight)
-                            if total_weight > 0 else np.nan)
+        # clipped: the weighted mean of an all-missing column can land a rounding error above 1
+        training_missing = (float(np.clip(np.dot(weights, training[name].isna().to_numpy(dtype=float)) / total_weight,
+                                          0.0, 1.0)) if total_weight > 0 else np.nan)
         scoring_missing = float(scoring_values.isna().mean()) if len(scoring) else np.nan
         gap = abs(scoring_missing - training_missing)
         if total_weight > 0 and len(scoring):
