@@ -26,6 +26,7 @@ from leadscore.ml.features import (
     coerce_custom_columns,
     custom_column_drop_reasons,
     custom_column_kinds,
+    custom_column_leakage_reasons,
     feature_kinds,
     select_feature_columns,
 )
@@ -223,8 +224,8 @@ def registry_update(
         them only unusable custom fields are dropped.
 
     Custom fields (``settings.custom_fields``) are converted to their kind, get catalog rows, and are dropped with
-    a reason when empty, constant or identifier-like; every dropped feature and its reason is recorded in
-    ``skew_dropped_features_json``.
+    a reason when empty, constant, identifier-like or leaking the label; every dropped feature and its reason is
+    recorded in ``skew_dropped_features_json``.
 
     Raises
     ------
@@ -320,10 +321,13 @@ def skew_guard(
     if won_deal_features is not None:
         won_deal_features = coerce_custom_columns(won_deal_features, custom, kinds)
     catalog = catalog_with_custom_fields(catalog, features, custom, kinds)
+    training = features[trainable_mask(features)]
+    usable = [name for name in custom if name not in unusable]
+    unusable.update(custom_column_leakage_reasons(training, usable, kinds, settings.leakage_threshold,
+                                                  random_state=settings.random_state))
     if scoring_rows is None:
         skew = pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in SKEW_SCHEMA.items()})
     else:
-        training = features[trainable_mask(features)]
         candidates = select_feature_columns(training, catalog)
         skew = feature_skew(training, coerce_custom_columns(scoring_rows, custom, kinds), candidates,
                             feature_kinds(training, catalog), max_missing_rate_gap=settings.skew_max_missing_rate_gap,

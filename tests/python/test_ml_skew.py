@@ -150,12 +150,13 @@ def registry_row():
     frame["seats__c"] = (per_lead % 50).astype(str)
     frame["crm_note__c"] = [f"called on {i}" for i in per_lead]  # one value per lead: free text
     frame["legacy_flag__c"] = None
+    frame["stage__c"] = np.where(frame["label"] == 1, "Closed Won", "Working")  # overwritten when the lead converted
     catalog = make_catalog()
     catalog.loc[len(catalog)] = {"feature_name": "company_fit_score", "family": "firmographic", "data_type": "numeric",
                                  "explanation_template": "Company fit is {value}", "is_protected": False,
                                  "description": "company fit"}
     settings = TrainingSettings(algorithms=("logistic",), custom_fields=(
-        "plan_tier__c", "is_partner__c", "seats__c", "crm_note__c", "legacy_flag__c"),
+        "plan_tier__c", "is_partner__c", "seats__c", "crm_note__c", "legacy_flag__c", "stage__c"),
         skew_max_missing_rate_gap=0.3, skew_max_psi=1.0)
     wins = frame[frame["label"] == 1].groupby("lead_id", as_index=False)["as_of_date"].min()
     wins["converted_date"] = pd.to_datetime(wins["as_of_date"]) + pd.Timedelta(days=30)
@@ -165,14 +166,15 @@ def registry_row():
     return rows.iloc[0]
 
 
-def test_a_training_run_leaves_skewed_and_unusable_features_out_and_records_why(registry_row):
+def test_a_training_run_leaves_skewed_unusable_and_leaking_custom_features_out_and_records_why(registry_row):
     assert registry_row["status"] == "trained"
     features = json.loads(registry_row["features_json"])
     stored = json.loads(registry_row["skew_dropped_features_json"])
-    assert set(stored["dropped"]) == {"company_fit_score", "crm_note__c", "legacy_flag__c"}
+    assert set(stored["dropped"]) == {"company_fit_score", "crm_note__c", "legacy_flag__c", "stage__c"}
     assert "PSI" in stored["dropped"]["company_fit_score"]
     assert "empty on every training row" in stored["dropped"]["legacy_flag__c"]
     assert "distinct values" in stored["dropped"]["crm_note__c"]
+    assert "alone separates the label" in stored["dropped"]["stage__c"]  # dropped, where a standard feature would fail
     assert not set(stored["dropped"]) & set(features)
     assert {"plan_tier__c", "is_partner__c", "seats__c"} <= set(features)  # custom fields of every kind are inputs
     assert {row["feature_name"] for row in stored["features"]} >= set(features)
@@ -184,6 +186,6 @@ def test_ml_feature_skew_expands_the_newest_trained_row(registry_row):
     assert (table["model_version"] == registry_row["model_version"]).all()
     assert not table.duplicated(["model_version", "feature_name"]).any()
     dropped = table[table["is_dropped"]]
-    assert set(dropped["feature_name"]) == {"company_fit_score", "crm_note__c", "legacy_flag__c"}
+    assert set(dropped["feature_name"]) == {"company_fit_score", "crm_note__c", "legacy_flag__c", "stage__c"}
     assert dropped["reason"].notna().all()
     assert feature_skew_rows(None).empty

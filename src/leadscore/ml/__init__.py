@@ -28,6 +28,7 @@ from .features import (
     coerce_custom_columns,
     custom_column_drop_reasons,
     custom_column_kinds,
+    custom_column_leakage_reasons,
     feature_kinds,
     normalize_catalog,
     protected_features,
@@ -75,5 +76,5 @@ __all__ = [
     "split_windows", "threshold_table", "time_split", "top_reasons", "train_lead_model", "trainable_mask",
     # custom fields and the train/serve skew guard
     "age_matching_weights", "catalog_with_custom_fields", "coerce_custom_columns", "custom_column_drop_reasons",
-    "custom_column_kinds", "dropped_features", "feature_skew", "lead_age_buckets",
+    "custom_column_kinds", "custom_column_leakage_reasons", "dropped_features", "feature_skew", "lead_age_buckets",
 ]

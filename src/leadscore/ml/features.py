@@ -526,6 +526,55 @@ def custom_column_drop_reasons(
     return reasons
 
 
+def custom_column_leakage_reasons(
+    training: pd.DataFrame,
+    custom_columns: Sequence[str],
+    kinds: Mapping[str, str],
+    threshold: float,
+    *,
+    random_state: int = 0,
+) -> dict[str, str]:
+    """Custom fields that alone separate the label, with the reason.
+
+    CRM custom fields are overwritten in place, so one may be set when a lead converts (a stage, a won flag) and
+    hold the outcome on every past snapshot. The leakage guard stops a run on such a standard feature (a bug in
+    the package); a custom field is the user's data, so it is dropped instead and the build goes on.
+
+    Parameters
+    ----------
+    training : pandas.DataFrame
+        Labelled training rows, custom fields coerced (:func:`coerce_custom_columns`).
+    custom_columns : sequence of str
+    kinds : mapping
+        Kind of each custom field.
+    threshold : float
+        Single-feature AUC at or above which a field is dropped (var ``leakage_auc_threshold``).
+    random_state : int
+        Seed of the categorical out-of-fold encoding.
+
+    Returns
+    -------
+    dict
+        ``{column: reason}``.
+    """
+    from .guards import single_feature_auc
+
+    labelled = training.loc[~np.isnan(to_float(training["label"]))]
+    if labelled.empty:
+        return {}
+    labels = to_float(labelled["label"]).astype(np.int8)
+    reasons = {}
+    for name in custom_columns:
+        if name not in labelled.columns or name not in kinds or labelled[name].isna().all():
+            continue
+        auc = single_feature_auc(labelled[name], labels, categorical=kinds[name] == "categorical",
+                                 random_state=random_state)
+        if auc >= threshold:
+            reasons[name] = (f"custom field {name}: alone separates the label (AUC {auc:.3f} >= leakage_auc_threshold "
+                             f"{threshold:g}), probably set when the outcome was known")
+    return reasons
+
+
 def readable_label(column: str) -> str:
     """A column name as a short label: ``product_interest__c`` -> "Product interest", ``NPSScore`` -> "NPS score".
 
