@@ -18,7 +18,8 @@ KEY = ["lead_id", "as_of_date"]
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    # append_new_columns: a registry built by an older package version gains the columns added since.
+    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     # dbt hands a Python model only the config keys its code names literally, so each key is named here.
     config = {
         "retrain": dbt.config.get("retrain"),

@@ -344,7 +344,7 @@ def feature_skew_rows(registry: pd.DataFrame | None) -> pd.DataFrame:
     if trained.empty:
         return _conform(pd.DataFrame([]), FEATURE_SKEW_SCHEMA)
     newest = trained.iloc[0]
-    table = skew_from_json(newest["skew_dropped_features_json"])
+    table = skew_from_json(newest.get("skew_dropped_features_json"))  # absent from a registry older than the guard
     table.insert(0, "model_version", newest["model_version"])
     return _conform(table, FEATURE_SKEW_SCHEMA)
 

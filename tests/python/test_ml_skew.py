@@ -189,3 +189,5 @@ def test_ml_feature_skew_expands_the_newest_trained_row(registry_row):
     assert set(dropped["feature_name"]) == {"company_fit_score", "crm_note__c", "legacy_flag__c", "stage__c"}
     assert dropped["reason"].notna().all()
     assert feature_skew_rows(None).empty
+    # a registry written before the guard existed has no such column: no rows, no error
+    assert feature_skew_rows(registry.drop(columns="skew_dropped_features_json")).empty
