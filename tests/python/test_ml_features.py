@@ -201,3 +201,27 @@ def test_an_id_like_text_column_stays_a_bounded_category_table():
     ids = pd.DataFrame({"account_ref": [f"A{i // 25}" for i in range(5000)]})  # 200 ids, 25 rows each
     encoder = FeatureEncoder([], ["account_ref"], output="tree").fit(ids)
     assert len(encoder.category_levels_["account_ref"]) == encoder.max_categories  # capped, the rest is __other__
+
+
+def test_scoring_rows_get_the_training_kinds_and_catalog_rows_from_the_model_kinds():
+    from leadscore.ml import custom_column_kinds, with_custom_inputs
+
+    raw = raw_custom_fields()
+    kinds = {"visits": "numeric", **custom_column_kinds(raw, ["seats__c", "is_partner__c", "product_interest__c"])}
+    today = raw.head(3).assign(seats__c=["1", "0", None], is_partner__c=["y", "N", None], visits=[1.0, 2.0, 3.0])
+    rows, extended = with_custom_inputs(today, catalog(), kinds)
+    assert rows["seats__c"].tolist()[:2] == [1.0, 0.0] and np.isnan(rows["seats__c"].iloc[2])
+    assert rows["is_partner__c"].tolist()[:2] == [True, False] and rows["is_partner__c"].isna().iloc[2]
+    assert rows["visits"].tolist() == [1.0, 2.0, 3.0]  # catalog features pass through
+    assert set(extended["feature_name"]) == set(catalog()["feature_name"]) | {"seats__c", "is_partner__c",
+                                                                              "product_interest__c"}
+    assert with_custom_inputs(today, catalog(), {"visits": "numeric"})[0] is today  # no custom input: unchanged
+
+
+def test_a_number_column_read_as_boolean_keeps_its_missing_values():
+    from leadscore.ml import coerce_custom_columns
+
+    rows = pd.DataFrame({"flag": [1.0, 0.0, np.nan, 2.0]})
+    coerced = coerce_custom_columns(rows, ["flag"], {"flag": "boolean"})["flag"]
+    assert coerced.dtype == "boolean"
+    assert coerced.tolist()[:2] == [True, False] and coerced.isna().tolist() == [False, False, True, False]

@@ -33,6 +33,7 @@ from .features import (
     normalize_catalog,
     protected_features,
     select_feature_columns,
+    with_custom_inputs,
 )
 from .frames import sort_by_key, trainable_mask
 from .guards import (
@@ -77,4 +78,5 @@ __all__ = [
     # custom fields and the train/serve skew guard
     "age_matching_weights", "catalog_with_custom_fields", "coerce_custom_columns", "custom_column_drop_reasons",
     "custom_column_kinds", "custom_column_leakage_reasons", "dropped_features", "feature_skew", "lead_age_buckets",
+    "with_custom_inputs",
 ]

@@ -442,6 +442,10 @@ def coerce_custom_column(values: pd.Series, kind: str) -> pd.Series:
     if kind == "boolean":
         if pd.api.types.is_bool_dtype(values.dtype):
             return values.astype("boolean")
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            numbers = to_float(values)
+            return pd.Series(pd.array(np.where(np.isnan(numbers), None, numbers != 0), dtype="boolean"),
+                             index=values.index, name=values.name)
         text = values.astype(object).map(lambda value: str(value).strip().lower() if pd.notna(value) else None)
         flags = text.map(lambda value: True if value in TRUE_TEXT else False if value in FALSE_TEXT else None)
         return flags.astype("boolean")
@@ -477,6 +481,36 @@ def coerce_custom_columns(
     for name, kind in chosen.items():
         coerced[name] = coerce_custom_column(frame[name], kind)
     return coerced
+
+
+def with_custom_inputs(
+    frame: pd.DataFrame, catalog: pd.DataFrame, kinds: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and catalog ready for a trained model whose inputs include custom fields (scoring, backtests).
+
+    The custom fields are the model's inputs the catalog seed does not describe; they are converted with the kinds
+    the model was trained with and get the same catalog rows as in training, so encodings and reason sentences
+    match.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows to score, custom fields raw.
+    catalog : pandas.DataFrame
+        The feature catalog seed.
+    kinds : mapping
+        The model's ``{feature: kind}`` (``ModelBundle.feature_kinds``).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(rows, catalog)``.
+    """
+    known = set(catalog.rename(columns=str.lower)["feature_name"].astype(str))
+    custom = [name for name in kinds if name not in known]
+    if not custom:
+        return frame, catalog
+    return coerce_custom_columns(frame, custom, kinds), catalog_with_custom_fields(catalog, frame, custom, kinds)
 
 
 def custom_column_drop_reasons(
