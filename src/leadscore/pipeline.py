@@ -30,7 +30,14 @@ from leadscore.ml.features import (
     feature_kinds,
     select_feature_columns,
 )
-from leadscore.ml.skew import SKEW_SCHEMA, dropped_features, feature_skew, skew_from_json, skew_to_json, with_drop_reasons
+from leadscore.ml.skew import (
+    SKEW_SCHEMA,
+    dropped_features,
+    feature_skew,
+    skew_from_json,
+    skew_to_json,
+    with_drop_reasons,
+)
 from leadscore.ml.training import json_safe
 
 # The registry's columns and their types: fixed, so rows appended over the years always fit the table.

@@ -114,8 +114,9 @@ def test_other_drop_reasons_are_merged_and_the_table_round_trips_through_json():
     rng = np.random.default_rng(4)
     training = population(1000, rng, rng.integers(0, 183, 1000))
     table = feature_skew(training, training.copy(), ["employee_count", "industry"], KINDS, **THRESHOLDS)
-    merged = with_drop_reasons(table, {"industry": "custom field industry: empty", "notes__c": "custom field notes__c: id"})
-    assert dropped_features(merged) == {"industry": "custom field industry: empty", "notes__c": "custom field notes__c: id"}
+    reasons = {"industry": "custom field industry: empty", "notes__c": "custom field notes__c: id"}
+    merged = with_drop_reasons(table, reasons)
+    assert dropped_features(merged) == reasons
     assert merged["feature_name"].tolist() == ["employee_count", "industry", "notes__c"]
     stored = skew_to_json(merged, 0.3, 1.0)
     assert json.loads(stored)["dropped"] == dropped_features(merged)
@@ -142,7 +143,8 @@ def registry_row():
     frame["lead_age_days"] = (pd.to_datetime(frame["as_of_date"]) - created).dt.days + rng.integers(0, 20, len(frame))
     scoring = ~frame["is_label_mature"].to_numpy()  # the last horizon of snapshots stands in for today's open leads
     # the enrichment vendor's score: never kept for past snapshots, filled on most leads today
-    frame["company_fit_score"] = np.where(scoring & (rng.random(len(frame)) < 0.7), rng.normal(60, 15, len(frame)), np.nan)
+    filled = scoring & (rng.random(len(frame)) < 0.7)
+    frame["company_fit_score"] = np.where(filled, rng.normal(60, 15, len(frame)), np.nan)
     # custom fields as a raw loader lands them: all text
     per_lead = frame["lead_id"].str[1:].astype(int).to_numpy()
     frame["plan_tier__c"] = np.array(["basic", "pro", "enterprise"], dtype=object)[per_lead % 3]
@@ -161,7 +163,8 @@ def registry_row():
     wins = frame[frame["label"] == 1].groupby("lead_id", as_index=False)["as_of_date"].min()
     wins["converted_date"] = pd.to_datetime(wins["as_of_date"]) + pd.Timedelta(days=30)
     wins["amount"] = rng.lognormal(10, 0.5, len(wins))
-    rows = registry_update(frame[~scoring], catalog, make_rules(), wins.drop(columns="as_of_date"), None, now=datetime(2025, 1, 6, tzinfo=timezone.utc), settings=settings,
+    rows = registry_update(frame[~scoring], catalog, make_rules(), wins.drop(columns="as_of_date"), None,
+                           now=datetime(2025, 1, 6, tzinfo=timezone.utc), settings=settings,
                            scoring_rows=frame[scoring])
     return rows.iloc[0]
 

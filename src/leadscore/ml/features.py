@@ -553,7 +553,10 @@ def custom_column_drop_reasons(
             reasons[name] = f"custom field {name}: the same value ({coerced.iloc[0]}) on every training row"
         elif kind == "categorical":
             distinct = int(coerced[present].astype(str).nunique())
-            leads = int(frame.loc[present, lead_column].nunique()) if lead_column in frame.columns else int(present.sum())
+            if lead_column in frame.columns:
+                leads = int(frame.loc[present, lead_column].nunique())
+            else:
+                leads = int(present.sum())
             if distinct > max(MIN_DISTINCT_FOR_ID, MAX_DISTINCT_PER_LEAD * leads):
                 reasons[name] = (f"custom field {name}: {distinct} distinct values over {leads} leads, an identifier "
                                  "or free text that no new lead would share")
