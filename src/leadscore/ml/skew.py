@@ -150,7 +150,8 @@ def _reason(training_missing: float, scoring_missing: float, gap: float, psi: fl
     parts = []
     if max_missing_rate_gap is not None and gap > max_missing_rate_gap:
         parts.append(f"missing on {training_missing:.0%} of training rows of the same lead age and "
-                     f"{scoring_missing:.0%} of scoring rows (gap {gap:.2f} > skew_max_missing_rate_gap {max_missing_rate_gap:g})")
+                     f"{scoring_missing:.0%} of scoring rows (gap {gap:.2f} > skew_max_missing_rate_gap "
+                     f"{max_missing_rate_gap:g})")
     if max_psi is not None and not np.isnan(psi) and psi > max_psi:
         parts.append(f"distribution shift PSI {psi:.2f} > skew_max_psi {max_psi:g}")
     return "; ".join(parts) or None
