@@ -29,6 +29,7 @@ from leadscore.ml.features import (
     custom_column_leakage_reasons,
     feature_kinds,
     select_feature_columns,
+    with_custom_inputs,
 )
 from leadscore.ml.skew import (
     SKEW_SCHEMA,
@@ -486,7 +487,8 @@ def champion_test_predictions(features: pd.DataFrame, champion: pd.DataFrame, ba
     rows = champion_test_rows(features, row)
     bundle = deserialize_model(row["model_json"])
     predictions = rows[["lead_id", "as_of_date", "label"]].copy()
-    predictions["probability"] = predict_proba(bundle, rows)
+    predictions["probability"] = predict_proba(bundle, coerce_custom_columns(rows, list(bundle.feature_kinds),
+                                                                             bundle.feature_kinds))
     predictions["lead_score"] = probability_to_score(predictions["probability"].to_numpy(),
                                                      bundle.metadata["reference_quantiles"])
     predictions["priority_band"] = assign_band(predictions["lead_score"].to_numpy(), bands)
@@ -617,6 +619,7 @@ def score_open_leads(
     row = live.iloc[0]
     bundle = deserialize_model(row["model_json"])
     deal_model = deserialize_deal_size_model(row["deal_size_model_json"])
+    rows, catalog = with_custom_inputs(rows, catalog, bundle.feature_kinds)
     scored = score_leads(bundle, rows, catalog, bands=bands, k=3, deal_size_model=deal_model)
     scored = scored.rename(columns={
         "probability": "conversion_probability",
