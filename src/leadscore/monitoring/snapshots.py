@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leadscore.ml import ModelBundle, coerce_custom_columns, assign_band, deserialize_model, predict_proba, probability_to_score
+from leadscore.ml import (
+    ModelBundle,
+    assign_band,
+    coerce_custom_columns,
+    deserialize_model,
+    predict_proba,
+    probability_to_score,
+)
 
 from .schema import conform
 
