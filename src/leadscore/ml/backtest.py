@@ -104,6 +104,29 @@ def conform(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
     return conformed.reset_index(drop=True)
 
 
+def empty_frame(schema: dict[str, str]) -> pd.DataFrame:
+    """A frame with no rows and the schema's columns and types (what an incremental model appends when it skips)."""
+    return conform(pd.DataFrame([]), schema)
+
+
+def backtest_due(champion: pd.DataFrame, backtested_versions: pd.DataFrame | None) -> bool:
+    """Whether the live champion still needs its backtest: it exists and has no rows yet.
+
+    Parameters
+    ----------
+    champion : pandas.DataFrame
+        ``ml_champion_model`` (a trained model or the rule fallback's registry row).
+    backtested_versions : pandas.DataFrame or None
+        The ``model_version`` values the incremental table already holds; None on its first build.
+    """
+    if champion.empty:
+        return False
+    if backtested_versions is None or backtested_versions.empty:
+        return True
+    done = set(backtested_versions["model_version"].astype(str))
+    return str(champion["model_version"].iloc[0]) not in done
+
+
 def backtest_cut_dates(
     frame: pd.DataFrame, horizon_days: int, scoring_date: object, n_cuts: int
 ) -> list[pd.Timestamp]:
@@ -290,7 +313,7 @@ def backtest_predictions(
         :data:`PREDICTION_SCHEMA`; empty without a champion row or a cut.
     """
     if champion.empty or not len(cuts):
-        return conform(pd.DataFrame([]), PREDICTION_SCHEMA)
+        return empty_frame(PREDICTION_SCHEMA)
     row = champion.iloc[0]
     algorithm = str(row["algorithm"]) if row["scoring_method"] == "model" else None
     frames = [
@@ -411,7 +434,7 @@ def backtest_results(predictions: pd.DataFrame, bands: pd.DataFrame) -> pd.DataF
         recall. Rows without a matured label are left out.
     """
     if predictions.empty:
-        return conform(pd.DataFrame([]), RESULT_SCHEMA)
+        return empty_frame(RESULT_SCHEMA)
     band_order = bands.sort_values("min_score", ascending=False, kind="mergesort")["band"].astype(str).tolist()
     records = []
     ordered = predictions.sort_values(["model_version", "cut_date", LEAD_COLUMN], kind="mergesort")
