@@ -8,6 +8,7 @@ import pytest
 
 import leadscore.ml.training as training_module
 from leadscore.ml import auc_roc
+from leadscore.ml.training import newest_cut_mask
 from leadscore.ml.backtest import (
     ALL_BANDS,
     COHORTS,
@@ -17,6 +18,7 @@ from leadscore.ml.backtest import (
     RESULT_SCHEMA,
     SCORED,
     backtest_cut_dates,
+    backtest_due,
     backtest_predictions,
     backtest_results,
     capacity_band_metrics,
@@ -243,3 +245,38 @@ def test_the_young_cohort_counts_only_leads_under_100_days(predictions):
                     & (results["scorer"] == "model")].set_index("cut_date")
     expected = predictions[predictions["lead_age_days"] < 100].groupby("cut_date").size()
     assert young["rows"].to_dict() == expected.to_dict()
+
+
+# ---- promotion on the newest cut and the once-per-champion guard ----------------------------------------------
+
+def test_promotion_is_judged_on_the_newest_test_date_widened_until_both_outcomes():
+    test = pd.DataFrame({"as_of_date": pd.to_datetime(["2024-03-04"] * 3 + ["2024-03-11"] * 2 + ["2024-03-18"] * 2)})
+    assert newest_cut_mask(test, np.array([0, 1, 0, 1, 0, 0, 1])).tolist() == [False] * 5 + [True] * 2
+    # the newest date holds only non-converters: the date before it is added
+    assert newest_cut_mask(test, np.array([0, 1, 0, 1, 0, 0, 0])).tolist() == [False] * 3 + [True] * 4
+    assert newest_cut_mask(test, np.zeros(7)).all()
+
+
+def test_the_backtest_runs_once_per_champion():
+    assert backtest_due(champion(), None)
+    assert backtest_due(champion(), pd.DataFrame({"model_version": ["v0"]}))
+    assert not backtest_due(champion(), pd.DataFrame({"model_version": ["v0", "v1"]}))
+    assert not backtest_due(champion().iloc[0:0], None)
+
+
+def test_champion_and_challenger_are_compared_on_the_newest_test_date(features):
+    import json
+
+    from leadscore.ml import train_lead_model
+
+    kwargs = {"horizon_days": HORIZON, "algorithms": ("logistic",), **TRAIN_OPTIONS}
+    first = train_lead_model(features, CATALOG, RULES, **kwargs)
+    second = train_lead_model(features, CATALOG, RULES, current_champion=first.champion, **kwargs)
+    compared = json.loads(second.registry_row["current_champion_test_json"])
+    test = second.test_predictions
+    newest = test[test["as_of_date"] == test["as_of_date"].max()]
+    assert 0 < newest["label"].sum() < len(newest)
+    assert compared["n"] == len(newest) < len(test)
+    assert compared["holdout_start_date"] == pd.Timestamp(newest["as_of_date"].iloc[0]).date().isoformat()
+    # the same model is no better than itself there: not promoted
+    assert second.promote is False
