@@ -187,8 +187,11 @@ def rule_based_score(points: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(points), 1, 99).astype(np.int64)
 
 
-def _calibrated(train_scores: np.ndarray, train_labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Isotonic calibration of a baseline score on the training rows; null without both outcomes or scores."""
+def calibrated_baseline(train_scores: np.ndarray, train_labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """A baseline's scores as probabilities: isotonic calibration fitted on the training rows' scores and outcomes.
+
+    All null when the training rows lack an outcome class or a score, or the scores are all null.
+    """
     known = ~np.isnan(train_scores)
     if not known.any() or np.isnan(scores).all() or len(np.unique(train_labels[known])) < 2:
         return np.full(len(scores), np.nan)
@@ -248,8 +251,9 @@ def score_cut(
         LABEL_COLUMN: cohort[LABEL_COLUMN].to_numpy(),
         "rule_points": points,
         "recency_score": recency,
-        "rule_points_probability": _calibrated(rule_points(train, rules).to_numpy(dtype=float), train_labels, points),
-        "recency_probability": _calibrated(recency_score(train), train_labels, recency),
+        "rule_points_probability": calibrated_baseline(rule_points(train, rules).to_numpy(dtype=float),
+                                                       train_labels, points),
+        "recency_probability": calibrated_baseline(recency_score(train), train_labels, recency),
     })
     fallback = rule_based_score(points)
     scored["probability"] = np.nan
