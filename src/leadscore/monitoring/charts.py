@@ -11,8 +11,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 BAND_COLORS: dict[str, str] = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
-#: The scorers of ml_backtest_results, as the backtest chart names them.
+#: The scorers of ml_backtest_results, as the backtest chart names and colours them.
 SCORER_LABELS: dict[str, str] = {"model": "model", "rule_points": "rule points", "recency": "recency"}
+SCORER_COLORS: dict[str, str] = {"model": "#4575b4", "rule_points": "#fdae61", "recency": "#abd9e9"}
 LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=60, r=30, t=60, b=50),
               legend=dict(orientation="h", y=-0.2))
 
@@ -180,7 +181,8 @@ def backtest_bands(results: pd.DataFrame, bands_seed: pd.DataFrame) -> go.Figure
             series = pooled[(pooled["cohort"] == cohort) & (pooled["scorer"] == scorer)].sort_values("band_rank")
             for column, metric in enumerate(("precision", "recall"), start=1):
                 figure.add_trace(go.Bar(x=series["band"], y=series[metric], name=label, legendgroup=scorer,
-                                        showlegend=row == 1 and column == 1), row=row, col=column)
+                                        marker_color=SCORER_COLORS[scorer], showlegend=row == 1 and column == 1),
+                                 row=row, col=column)
     figure.update_xaxes(title_text="band (the baselines get as many leads per band as the live scorer)",
                         row=len(cohorts))
     return figure.update_layout(title=title, barmode="group", **{**LAYOUT, "height": 300 + 260 * len(cohorts)})
