@@ -160,7 +160,8 @@ def backtest_bands(results: pd.DataFrame, bands_seed: pd.DataFrame) -> go.Figure
     """Precision and recall per band of the model, the rule points and recency on the leads open at the backtest
     cuts (``ml_backtest_results`` of one model version), pooled over the cuts; one row of panels per cohort, the
     bands best first (``score_bands`` seed)."""
-    title = "As-of backtest: precision and recall per band on the leads open at each cut (pooled over cuts)"
+    title = ("As-of backtest: precision and recall per band on the leads open at each cut (pooled over cuts)<br>"
+             "<sup>the baselines get as many leads per band as the live scorer</sup>")
     bands = results[(results["band"] != "all") & (results["status"] == "evaluated")] if not results.empty else results
     if bands.empty:
         return _empty(title, "No backtest yet (needs a cut date whose horizon has matured)")
@@ -173,7 +174,7 @@ def backtest_bands(results: pd.DataFrame, bands_seed: pd.DataFrame) -> go.Figure
     pooled["precision"] = pooled["positives"] / pooled["rows"].where(pooled["rows"] > 0)
     pooled["recall"] = pooled["positives"] / pooled["converted"].where(pooled["converted"] > 0)
     cohorts = [cohort for cohort in ("all_open", "under_100_days") if cohort in set(pooled["cohort"])]
-    figure = make_subplots(rows=len(cohorts), cols=2, shared_xaxes=True,
+    figure = make_subplots(rows=len(cohorts), cols=2,
                            subplot_titles=[f"{metric} ({cohort})" for cohort in cohorts
                                            for metric in ("precision", "recall")])
     for row, cohort in enumerate(cohorts, start=1):
@@ -183,6 +184,5 @@ def backtest_bands(results: pd.DataFrame, bands_seed: pd.DataFrame) -> go.Figure
                 figure.add_trace(go.Bar(x=series["band"], y=series[metric], name=label, legendgroup=scorer,
                                         marker_color=SCORER_COLORS[scorer], showlegend=row == 1 and column == 1),
                                  row=row, col=column)
-    figure.update_xaxes(title_text="band (the baselines get as many leads per band as the live scorer)",
-                        row=len(cohorts))
-    return figure.update_layout(title=title, barmode="group", **{**LAYOUT, "height": 300 + 260 * len(cohorts)})
+    layout = {**LAYOUT, "height": 300 + 260 * len(cohorts), "margin": dict(l=60, r=30, t=100, b=50)}
+    return figure.update_layout(title=title, barmode="group", legend_traceorder="grouped", **layout)
