@@ -26,7 +26,7 @@ the model rows say why there is no model, and the baselines are evaluated as usu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import timezone
 
 import numpy as np
 import pandas as pd
