@@ -54,7 +54,7 @@ from .candidates import (
 )
 from .explain import explain, fit_linear_surrogate, mean_abs_contributions
 from .features import feature_kinds, make_encoder, normalize_catalog, select_feature_columns
-from .frames import DATE_COLUMN, LABEL_COLUMN, LEAD_COLUMN, label_array, sort_by_key, trainable_mask
+from .frames import DATE_COLUMN, LABEL_COLUMN, LEAD_COLUMN, as_dates, label_array, sort_by_key, trainable_mask
 from .guards import check_minimum_data, check_no_protected_features, leakage_check
 from .metrics import DEFAULT_THRESHOLDS, calibration_table, evaluate, lift_table
 from .registry import ModelBundle, finalize_bundle, predict_proba, serialize_model
@@ -68,8 +68,8 @@ SELECTION_RULE = (
     "is within auc_tolerance of the best; ties go to the simpler algorithm"
 )
 PROMOTION_RULE = (
-    "promote when the challenger's AUC on the newest matured holdout beats the champion's by at least "
-    "min_auc_gain and its log loss is not worse by more than log_loss_tolerance"
+    "promote when the challenger's AUC on the newest matured holdout (the test rows at the newest test date) beats "
+    "the champion's by at least min_auc_gain and its log loss is not worse by more than log_loss_tolerance"
 )
 
 
@@ -166,6 +166,24 @@ def should_promote(
     loss_ok = (challenger_loss is not None and champion_loss is not None
                and challenger_loss <= champion_loss + log_loss_tolerance)
     return bool(challenger_auc >= champion_auc + min_auc_gain and loss_ok)
+
+
+def newest_cut_mask(test: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    """The test rows the champion/challenger decision is taken on: those at the newest test date (the newest
+    matured cut: the leads open then). While that date holds a single outcome class, where AUC is undefined, older
+    test dates are added one at a time, newest first, until both classes are present.
+
+    Returns
+    -------
+    numpy.ndarray of bool, aligned with ``test``.
+    """
+    dates = as_dates(test[DATE_COLUMN]).to_numpy()
+    labels = np.asarray(labels)
+    for start in np.unique(dates)[::-1]:
+        mask = dates >= start
+        if 0 < labels[mask].sum() < mask.sum():
+            return mask
+    return np.ones(len(test), dtype=bool)
 
 
 def _utc_naive(moment: datetime | date | str) -> pd.Timestamp:
@@ -521,13 +539,16 @@ def train_lead_model(
     promote = None
     champion_holdout = None
     if current_champion is not None:
+        # judged on the newest matured cut (the leads open at the newest test date), as production scores them
+        holdout = newest_cut_mask(test, labels["test"])
+        challenger_holdout = evaluate(labels["test"][holdout], champion_test[holdout], thresholds=thresholds)
         try:
-            current_probabilities = predict_proba(current_champion, test)
-            champion_holdout = evaluate(labels["test"], current_probabilities, thresholds=thresholds)
+            current_probabilities = predict_proba(current_champion, test.loc[holdout])
+            champion_holdout = evaluate(labels["test"][holdout], current_probabilities, thresholds=thresholds)
+            champion_holdout["holdout_start_date"] = as_dates(test.loc[holdout, DATE_COLUMN]).min().date().isoformat()
         except KeyError:
             champion_holdout = None  # the old model's features no longer exist: it cannot score
-        promote = should_promote(evaluated[champion_key]["metrics"]["test"], champion_holdout,
-                                 min_auc_gain=min_auc_gain)
+        promote = should_promote(challenger_holdout, champion_holdout, min_auc_gain=min_auc_gain)
 
     champion_metrics = evaluated[champion_key]["metrics"]
     registry_row = json_safe({
