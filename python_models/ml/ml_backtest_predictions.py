@@ -25,7 +25,7 @@ def model(dbt, session):
     if not backtest_due(champion, done):
         return empty_frame(PREDICTION_SCHEMA)
     settings = settings_from_config(config.get)
-    features = dbt.ref("lead_features")
+    features = dbt.ref("lead_features_with_custom_fields")
     scoring_date = to_pandas(dbt.ref("int_run_dates"))["scoring_as_of_date"].iloc[0]
     dates = features.filter("not is_scoring_row and is_label_mature").select("as_of_date").distinct()
     cuts = backtest_cut_dates(to_pandas(dates), settings.horizon_days, scoring_date, int(config["backtest_cuts"]))

@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 
 from .calibration import apply_calibration, fit_calibration
+from .features import select_feature_columns, with_custom_inputs
 from .frames import DATE_COLUMN, LABEL_COLUMN, LEAD_COLUMN, as_bool, as_dates, label_array, to_float, trainable_mask
 from .metrics import auc_roc, expected_calibration_error
-from .registry import predict_proba
+from .registry import deserialize_model, predict_proba
 from .rules import rule_points
 from .scoring import assign_band, probability_to_score
 
@@ -210,6 +211,7 @@ def score_cut(
     algorithm: str | None,
     horizon_days: int,
     train_options: dict | None = None,
+    excluded_features: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Train on the outcomes matured before a cut and score the leads open at it, beside the baselines.
 
@@ -228,6 +230,8 @@ def score_cut(
     train_options : dict, optional
         Further keyword arguments of :func:`leadscore.ml.train_lead_model` (the registry's settings:
         random_state, min_leads, min_positives, leakage_threshold, ...).
+    excluded_features : dict, optional
+        ``{feature: reason}`` of catalog features the cut's model must not use (those the champion does not use).
 
     Returns
     -------
@@ -266,7 +270,7 @@ def score_cut(
     try:
         result = train_lead_model(train, catalog, rules, horizon_days=horizon_days, algorithms=(algorithm,),
                                   trained_at=cut.to_pydatetime().replace(tzinfo=timezone.utc),
-                                  **(train_options or {}))
+                                  excluded_features=excluded_features, **(train_options or {}))
     except ValueError as error:  # too little history, one outcome class, leakage: the cut is reported, not fatal
         scored["model_status"] = NOT_TRAINED
         scored["model_reason"] = f"{type(error).__name__}: {error}; the rule-based points would have scored"
@@ -320,9 +324,17 @@ def backtest_predictions(
         return empty_frame(PREDICTION_SCHEMA)
     row = champion.iloc[0]
     algorithm = str(row["algorithm"]) if row["scoring_method"] == "model" else None
+    excluded = None
+    if algorithm is not None and isinstance(row.get("model_json"), str):
+        # the cut's model has the champion's inputs: its custom fields converted alike, nothing it left out
+        kinds = deserialize_model(row["model_json"]).feature_kinds
+        training, catalog = with_custom_inputs(training, catalog, kinds)
+        cohorts, _ = with_custom_inputs(cohorts, catalog, kinds)
+        excluded = {name: "not an input of the champion" for name in select_feature_columns(training, catalog)
+                    if name not in kinds}
     frames = [
         score_cut(training, cut_cohort(cohorts, cut), cut, catalog, rules, bands, algorithm=algorithm,
-                  horizon_days=horizon_days, train_options=train_options)
+                  horizon_days=horizon_days, train_options=train_options, excluded_features=excluded)
         for cut in sorted(pd.Timestamp(cut) for cut in cuts)
     ]
     predictions = pd.concat(frames, ignore_index=True)
