@@ -278,8 +278,9 @@ def print_open_cohort(cohort: pd.DataFrame, results: dict[str, dict], ceiling: d
     print("  (oracle: the generator's true probabilities at the cut, same rows; aim: ECE under 0.02)")
     for name, result in results.items():
         if result["rows_with_truth"] < result["rows"]:
-            print(f"  note: {result['rows'] - result['rows_with_truth']:,} {name} rows have no truth "
-                  "(AUCs use the rows with one)")
+            print(f"  note: {result['rows'] - result['rows_with_truth']:,} {name} rows have no truth: leads no longer "
+                  "open at the cut (closed earlier than the package saw), whose truth the generator does not write; "
+                  "AUCs use the rows with one")
         if result["rows_without_model"]:
             print(f"  note: {result['rows_without_model']:,} {name} rows have no model probability at this cut")
     if ceiling is not None:

@@ -43,8 +43,8 @@ trial events known): an oracle no model can reach.
 
 Method
 ------
-Draws are made per *scenario* (an account and a Monday); every lead of the account with a snapshot that
-Monday shares them, so colleagues see the same future. The not-yet-started episodes are integrated by
+Draws are made per *scenario* (an account and a snapshot day); every lead of the account with a snapshot that
+day shares them, so colleagues see the same future. The not-yet-started episodes are integrated by
 stratified importance sampling: the ``K`` draws of a scenario (``--truth-draws``, default 32) are split into
 fixed strata by the number of future episodes and how many of them start inside the 90-day window (an episode
 starting later cannot touch the window but still shifts the evidence and the timing of future colleagues);
@@ -62,9 +62,9 @@ Carlo error of a snapshot (against 512 draws) is 1.6% of its probability at the 
 percentile; the error averages out of means, calibration and AUC (identical to three decimals from 16 draws
 up). Cost is about linear in the draws: roughly 40 microseconds of CPU per snapshot at 32.
 
-Randomness is counter based: each uniform is a hash of the run seed, the account, the Monday, the draw and
+Randomness is counter based: each uniform is a hash of the run seed, the account, the snapshot day, the draw and
 its purpose, so a snapshot's truth does not depend on how snapshots are batched nor on anything after its
-Monday (two worlds that agree up to ``t`` get identical truths at ``t``).
+day (two worlds that agree up to ``t`` get identical truths at ``t``).
 
 Known simplifications (all small): duplicate-person leads are treated as carrying no evidence on episodes,
 and a future colleague is a duplicate (never engages) with probability ``duplicate_person_share``;
@@ -233,7 +233,7 @@ def engaged_event_rate(interest: np.ndarray, evaluation: np.ndarray, is_technica
 class TruthInputs:
     """What the honest truth reads of a chunk: the world as drawn, and its realized past.
 
-    Only facts dated before each snapshot's Monday are used for that snapshot (events, trials, creation days,
+    Only facts dated before each snapshot's day are used for that snapshot (events, trials, creation days,
     started episodes); traits of leads created after it are never read for it.
     """
 
@@ -378,18 +378,18 @@ def _plan(draws: int) -> _Plan:
 
 def honest_probability(inp: TruthInputs, row: np.ndarray, as_of_day: np.ndarray, cfg: GeneratorConfig,
                        draws: int = DEFAULT_TRUTH_DRAWS, batch_rows: int = 4000) -> np.ndarray:
-    """Bayes-optimal probability of converting within 90 days of each snapshot, given the world at its Monday.
+    """Bayes-optimal probability of converting within 90 days of each snapshot, given the world at its day.
 
     Parameters
     ----------
     inp : TruthInputs
         The chunk's world and realized past.
     row, as_of_day : numpy.ndarray
-        Snapshots: chunk-local lead row and Monday (day index), ``created < as_of_day``.
+        Snapshots: chunk-local lead row and day index (a Monday or the end date), ``created < as_of_day``.
     cfg : GeneratorConfig
         Coefficients.
     draws : int
-        Draws per (account, Monday) scenario, at least :data:`MIN_TRUTH_DRAWS`.
+        Draws per (account, snapshot day) scenario, at least :data:`MIN_TRUTH_DRAWS`.
     batch_rows : int
         Snapshots per vectorised batch (memory only: results do not depend on it).
 
@@ -425,7 +425,7 @@ def honest_probability(inp: TruthInputs, row: np.ndarray, as_of_day: np.ndarray,
 
 @dataclass
 class _Scenarios:
-    """A batch of (account, Monday) scenarios and their K draws of the not-yet-started episodes.
+    """A batch of (account, snapshot day) scenarios and their K draws of the not-yet-started episodes.
 
     Window arrays run over the 90 days ``t .. t + 89``; arrays of draws with a future episode starting inside
     the window (``hit``) are compact, indexed by ``hit_index``.
