@@ -1,7 +1,7 @@
 """Command line.
 
 ``python -m leadscore.generator --leads N --seed S --db PATH [--end-date D] [--months M] [--no-drift]
-[--truth-draws K | --no-truth]``
+[--truth-draws K | --no-truth] [--field-history]``
 """
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ def parse_args(argv: Sequence[str] | None = None) -> RunParams:
     parser.add_argument("--no-truth", action="store_true",
                         help="skip the honest truth probabilities (the slowest step, read only by the oracle): "
                              "true_probability is null, every other table unchanged")
+    parser.add_argument("--field-history", action="store_true",
+                        help="the CRM tracks lead field history: also write salesforce.lead_history (status changes); "
+                             "most orgs have none, so by default the table is absent")
     args = parser.parse_args(argv)
     if args.leads < 1 or args.months < 1:
         parser.error("--leads and --months must be positive")
@@ -43,7 +46,7 @@ def parse_args(argv: Sequence[str] | None = None) -> RunParams:
         parser.error(f"--truth-draws must be at least {MIN_TRUTH_DRAWS}")
     return RunParams(leads=args.leads, seed=args.seed, db=args.db, end_date=args.end_date, months=args.months,
                      drift=not args.no_drift, truth_draws=args.truth_draws,
-                     honest_truth=not args.no_truth)
+                     honest_truth=not args.no_truth, field_history=args.field_history)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -53,10 +56,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows = run(params)
     elapsed = time.perf_counter() - started
     worked, converted = rows.pop("worked_leads"), rows.pop("converted_leads")
+    unworked_converted = rows.pop("converted_unworked_leads")
     for table, count in rows.items():
         print(f"{table:<40} {count:>12,} rows")
+    unworked = params.leads - worked
     print(f"conversion rate: {converted / params.leads:.2%} of {params.leads:,} leads, "
-          f"{converted / max(worked, 1):.2%} of {worked:,} worked leads; "
+          f"{(converted - unworked_converted) / max(worked, 1):.2%} of {worked:,} worked leads, "
+          f"{unworked_converted / max(unworked, 1):.2%} of {unworked:,} leads no rep touched; "
           f"written to {params.db} in {elapsed:.1f} s")
 
 

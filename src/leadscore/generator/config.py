@@ -42,6 +42,9 @@ class RunParams:
         Whether to compute the honest truth at all. It is the generator's costliest step and only the oracle reads
         it, so benchmark-scale runs switch it off: ``true_probability`` is then null, every other table (and
         ``realized_path_probability``) is the same, since the truth's draws take no random stream.
+    field_history : bool
+        Whether the CRM tracks lead field history: writes ``salesforce.lead_history``. Most orgs do not, so the
+        table is absent by default; every other table is the same either way.
     """
 
     leads: int = 20_000
@@ -52,6 +55,7 @@ class RunParams:
     drift: bool = True
     truth_draws: int = DEFAULT_TRUTH_DRAWS
     honest_truth: bool = True
+    field_history: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,9 @@ class GeneratorConfig:
     """
 
     # ---- processing ----
-    chunk_leads: int = 25_000
-    horizon_days: int = 300  # a lead's simulated life; covers the truth window (182 + 90 days)
+    # Leads are simulated on daily grids that run from creation to 90 days past the end date (so the truth of a
+    # lead open at the end date has its whole window); a chunk holds about this many grid cells (memory).
+    chunk_grid_cells: int = 8_000_000
 
     # ---- accounts ----
     committee_size_shares: tuple[float, ...] = (0.2, 0.18, 0.15, 0.13, 0.11, 0.09, 0.08, 0.06)
@@ -205,14 +210,28 @@ class GeneratorConfig:
     intent_background_surges: float = 1.5
     feedback_share: float = 0.04
 
-    # ---- sales working a lead (a simple rules score) ----
-    work_intercept: float = 1.05
-    work_seniority_points: tuple[float, ...] = (-1.6, 0.0, 0.4, 0.8, 1.0, 1.0)
-    work_source_points: tuple[float, ...] = (0.5, 0.3, 0.4, -0.4, 0.3, 0.8, 2.5, -0.8)
-    work_personal_email_points: float = -0.6
+    # ---- routing: reps work leads by a points rule on what they see at creation ----
+    routing_seniority_points: tuple[float, ...] = (-10.0, 0.0, 10.0, 15.0, 20.0, 25.0)
+    routing_size_bounds: tuple[float, ...] = (50.0, 200.0, 1000.0)  # employees on the lead row (missing: 0 points)
+    routing_size_points: tuple[float, ...] = (0.0, 5.0, 10.0, 15.0)
+    routing_source_points: tuple[float, ...] = (10.0, 10.0, 5.0, 0.0, 5.0, 15.0, 40.0, -5.0)
+    routing_demo_request_points: float = 30.0  # the lead was created by the "request a demo" form
+    routing_personal_email_points: float = -10.0
+    routing_bar: float = 20.0
+    routing_softness: float = 4.0  # P(worked) = sigmoid((points - bar) / softness): a few exceptions either way
+    routing_delay_days: tuple[float, float] = (1.0, 12.0)  # mean first-touch delay: a + b * exp(-(points - bar) / 10)
+    routing_max_delay_days: int = 28
+    demo_form_logit: tuple[float, float, float] = (-2.2, 0.8, 1.0)  # intercept, interest, authority (web forms)
+    # Conversion hazard of a lead nobody in sales works (never routed, not touched yet, or disqualified): the
+    # self-serve path (a trial that turns into a purchase, an inbound request marketing converts).
+    unworked_hazard_factor: float = 0.06
+    # The sales team adopted the CRM at the start of the timeline: conversions were rare while it ramped up.
+    ramp_start_factor: float = 0.06
+    ramp_mid_days: float = 100.0
+    ramp_width_days: float = 6.0
 
     # ---- conversion hazard: h(d) = base * exp(eta(d)) * activity(d) ----
-    base_hazard: float = 0.00048
+    base_hazard: float = 0.0006
     authority: tuple[float, ...] = (0.0, 0.3, 0.6, 0.85, 1.0, 1.0)
     technical_fit_technical: tuple[float, ...] = (0.1, 0.8, 1.0, 0.7, 0.35, 0.2)
     technical_fit_other_factor: float = 0.25
@@ -241,9 +260,15 @@ class GeneratorConfig:
     beta_trial: float = 0.45
 
     # ---- outcomes ----
-    unqualified_age_days: int = 60
-    unqualified_intercept: float = -0.2
-    unqualified_poor_fit: float = 1.5
+    # A rep reviews each worked lead once, some weeks after the first touch, and disqualifies it (status
+    # Unqualified; the rep stops working it) with chance sigmoid(intercept + poor_fit * is_poor_fit).
+    review_days: tuple[int, int] = (21, 90)
+    unqualified_intercept: float = -0.6
+    unqualified_poor_fit: float = 1.8
+    nurturing_share: float = 0.6  # kept leads a rep moves from Working to Nurturing at the review
+    # Admin mass updates (owner reassignment, field backfills) touch a share of the existing lead rows, so
+    # last_modified_date is sometimes later than the lead's close: (fraction of the timeline, share of rows).
+    mass_updates: tuple[tuple[float, float], ...] = ((0.55, 0.3), (0.9, 0.2))
     opportunity_close_days: tuple[int, int] = (30, 120)
     win_rate: float = 0.3
     win_fit_weight: float = 0.4
@@ -251,6 +276,10 @@ class GeneratorConfig:
     amount_median: float = 15_000.0
     amount_size_elasticity: float = 0.45
     amount_sigma: float = 0.6
+    amount_missing: tuple[float, float, float] = (0.2, 0.3, 0.4)  # won, lost, open deals with no amount entered
+    # Enrichment rows are refreshed in place: enriched_at is the last refresh, days before the end date.
+    enrichment_refresh_mean_days: float = 35.0
+    enrichment_stale_share: float = 0.15  # rows not refreshed for up to a year
 
 
 def drift_weight(day: np.ndarray, n_days: int, cfg: GeneratorConfig, drift: bool) -> np.ndarray:
@@ -276,3 +305,19 @@ def drift_weight(day: np.ndarray, n_days: int, cfg: GeneratorConfig, drift: bool
         return np.zeros(np.shape(day), dtype=np.float32)
     z = (np.asarray(day, dtype=np.float64) / n_days - cfg.drift_center) / cfg.drift_width
     return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+def ramp_log_factor(day: np.ndarray, cfg: GeneratorConfig) -> np.ndarray:
+    """Log of the factor the sales team's ramp-up puts on every conversion hazard, per timeline day.
+
+    The team adopted the CRM at the start of the timeline, so its first quarter holds few conversions (and
+    few won deals): the factor rises from ``ramp_start_factor`` to 1 around day ``ramp_mid_days``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Log factors with the shape of ``day``, float32.
+    """
+    z = (np.asarray(day, dtype=np.float64) - cfg.ramp_mid_days) / cfg.ramp_width_days
+    factor = cfg.ramp_start_factor + (1.0 - cfg.ramp_start_factor) / (1.0 + np.exp(-z))
+    return np.log(factor).astype(np.float32)

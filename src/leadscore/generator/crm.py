@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 
 from leadscore.generator import vocab
 from leadscore.generator.activity import event_seconds, lead_episode_intensity
-from leadscore.generator.config import MICROS_PER_DAY, GeneratorConfig, Timeline
+from leadscore.generator.config import MICROS_PER_DAY, MICROS_PER_SECOND, GeneratorConfig, Timeline
 from leadscore.generator.entities import TITLES, Accounts, Personas
-from leadscore.generator.outcomes import Opportunities
+from leadscore.generator.outcomes import NEVER, Lifecycle, Opportunities
 from leadscore.generator.records import (ID_DIGITS, IdCounters, LeadStrings, account_names, dates, flags,
                                          synced_micros, timestamps)
 from leadscore.generator.sampling import business_seconds, choose, ragged_arange, sigmoid
@@ -129,14 +129,63 @@ def make_conversion(rng: np.random.Generator, converted_offset: np.ndarray, crea
     return Conversion(converted, day, micros, contact, opportunity)
 
 
-def lead_table(rng: np.random.Generator, p: Personas, s: LeadStrings, accounts: Accounts, status: np.ndarray,
-               conversion: Conversion, created_micros: np.ndarray, timeline: Timeline,
+@dataclass(frozen=True)
+class LifecycleTimes:
+    """Timestamps (epoch micros) of a chunk's dated status changes: the first sales touch and the review
+    (meaningful where :class:`Lifecycle` says they happened)."""
+
+    first_touch: np.ndarray
+    review: np.ndarray
+
+
+def lifecycle_times(rng: np.random.Generator, p: Personas, lifecycle: Lifecycle, conversion: Conversion,
+                    timeline: Timeline) -> LifecycleTimes:
+    """When the first touch and the review happened: in working hours, after creation, and a first touch on the
+    conversion day before the conversion."""
+    touched = lifecycle.touched_day < NEVER
+    day = np.where(touched, lifecycle.touched_day, p.created_day)
+    first_touch = timeline.micros(day, event_seconds(rng, day - p.created_day, p.created_second))
+    same_day = touched & (lifecycle.touched_day == conversion.day)
+    first_touch = np.where(same_day, np.minimum(first_touch, conversion.micros - MICROS_PER_SECOND), first_touch)
+    reviewed = lifecycle.review_day < NEVER
+    review = timeline.micros(np.where(reviewed, lifecycle.review_day, 0), business_seconds(rng, p.n))
+    return LifecycleTimes(first_touch=first_touch, review=review)
+
+
+def last_modified_micros(rng: np.random.Generator, p: Personas, lifecycle: Lifecycle, times: LifecycleTimes,
+                         conversion: Conversion, tasks: Tasks, created_micros: np.ndarray, timeline: Timeline,
+                         cfg: GeneratorConfig) -> np.ndarray:
+    """``last_modified_date`` of each lead row: the close for a closed lead (conversion or disqualification),
+    else its latest status change or sales touch; admin mass updates make it later for some rows, closed or not."""
+    on_lead = ~conversion.converted[tasks.row] | (tasks.micros < conversion.micros[tasks.row])
+    last_touch = np.zeros(p.n, dtype=np.int64)
+    np.maximum.at(last_touch, tasks.row[on_lead], tasks.micros[on_lead])
+    touched = lifecycle.touched_day < NEVER
+    open_change = np.maximum.reduce([
+        created_micros,
+        np.where(touched, times.first_touch, 0),
+        np.where(lifecycle.nurtured, times.review, 0),
+        last_touch,
+    ])
+    last = np.where(conversion.converted, conversion.micros,
+                    np.where(lifecycle.disqualified, times.review, open_change))
+    for fraction, share in cfg.mass_updates:
+        day = int(fraction * timeline.n_days)
+        # a mass update runs through the rows over an hour or so
+        when = timeline.micros(np.full(p.n, day), 19 * 3600 + rng.integers(0, 3600, p.n))
+        hit = (created_micros < when) & flags(rng, p.n, share)
+        last = np.where(hit, np.maximum(last, when), last)
+    return last
+
+
+def lead_table(rng: np.random.Generator, p: Personas, s: LeadStrings, accounts: Accounts, lifecycle: Lifecycle,
+               conversion: Conversion, last_modified: np.ndarray, created_micros: np.ndarray, timeline: Timeline,
                cfg: GeneratorConfig) -> pa.Table:
-    """The lead object, with enrichment gaps, the custom field ``product_interest__c`` and ~2% rows landed twice."""
+    """The lead object as it stands at the end date (no history), with enrichment gaps, ``last_modified_date``,
+    the custom field ``product_interest__c`` and ~2% rows landed twice."""
     account = p.account
     missing = p.firmographics_missing | p.is_individual
     converted = conversion.converted
-    last_modified = np.where(converted, conversion.micros, created_micros)
     table = pa.table({
         "id": s.lead_id,
         "email": s.email,
@@ -149,7 +198,7 @@ def lead_table(rng: np.random.Generator, p: Personas, s: LeadStrings, accounts: 
         "number_of_employees": pa.array(accounts.employees[account], mask=missing),
         "annual_revenue": pa.array(accounts.revenue[account], mask=missing),
         "lead_source": take(vocab.LEAD_SOURCES, p.source),
-        "status": take(vocab.LEAD_STATUSES, status),
+        "status": take(vocab.LEAD_STATUSES, lifecycle.status),
         "country": take(vocab.COUNTRIES, p.country),
         "created_date": timestamps(created_micros),
         "is_converted": pa.array(converted),
@@ -159,6 +208,7 @@ def lead_table(rng: np.random.Generator, p: Personas, s: LeadStrings, accounts: 
         "converted_opportunity_id": _optional_ids("006", conversion.opportunity_number),
         "owner_id": padded_ids("005", p.owner + 1, ID_DIGITS),
         **_connector_columns(rng, last_modified, timeline, cfg),
+        "last_modified_date": timestamps(last_modified),
         "product_interest__c": null_where(p.product_interest < 0,
                                           take(vocab.PRODUCT_INTERESTS, np.maximum(p.product_interest, 0))),
     })
@@ -170,6 +220,43 @@ def lead_table(rng: np.random.Generator, p: Personas, s: LeadStrings, accounts: 
     copies = copies.set_column(copies.schema.get_field_index("_fivetran_synced"), "_fivetran_synced",
                                timestamps(older))
     return pa.concat_tables([table, copies])
+
+
+def lead_history_table(rng: np.random.Generator, p: Personas, s: LeadStrings, lifecycle: Lifecycle,
+                       times: LifecycleTimes, conversion: Conversion, created_micros: np.ndarray, ids: IdCounters,
+                       timeline: Timeline) -> pa.Table:
+    """Salesforce lead field history as a connector lands it: a ``created`` row per lead and a ``Status`` row per
+    status change (Open -> Working at the first touch, Working -> Nurturing or Unqualified at the review,
+    any -> Converted at conversion). Only orgs that track field history have it."""
+    statuses = vocab.LEAD_STATUSES
+    touched = np.flatnonzero(lifecycle.touched_day < NEVER)
+    reviewed = np.flatnonzero(lifecycle.nurtured | lifecycle.disqualified)
+    converted = np.flatnonzero(conversion.converted)
+    before_conversion = np.select(
+        [lifecycle.disqualified, lifecycle.nurtured, lifecycle.touched_day < NEVER], [3, 2, 1], 0)[converted]
+    fields = ("created", "Status")
+    parts = [  # (rows, micros, field, old status, new status); -1 is a null value
+        (np.arange(p.n), created_micros, 0, -1, -1),
+        (touched, times.first_touch[touched], 1, 0, 1),
+        (reviewed, times.review[reviewed], 1, 1, np.where(lifecycle.disqualified[reviewed], 3, 2)),
+        (converted, conversion.micros[converted], 1, before_conversion, 4),
+    ]
+    row, micros, field, old, new = (np.concatenate([np.broadcast_to(part[i], len(part[0])) for part in parts])
+                                    for i in range(5))
+    keep = micros < timeline.end_micros
+    row, micros, field, old, new = row[keep], micros[keep], field[keep], old[keep], new[keep]
+    n = len(row)
+    return pa.table({
+        "id": padded_ids("017", ids.take("lead_history", n), ID_DIGITS),
+        "lead_id": s.lead_id.take(pa.array(row)),
+        "field": take(fields, field),
+        "old_value": null_where(old < 0, take(statuses, np.maximum(old, 0))),
+        "new_value": null_where(new < 0, take(statuses, np.maximum(new, 0))),
+        "created_date": timestamps(micros),
+        # field history cannot be deleted by users: connectors land it with is_deleted false
+        "is_deleted": pa.array(np.zeros(n, dtype=bool)),
+        "_fivetran_synced": timestamps(synced_micros(rng, micros, timeline.end_micros)),
+    })
 
 
 def account_table(rng: np.random.Generator, p: Personas, s: LeadStrings, accounts: Accounts, account_start: int,
@@ -241,7 +328,8 @@ def opportunity_table(rng: np.random.Generator, p: Personas, s: LeadStrings, acc
                       conversion: Conversion, deals: Opportunities, timeline: Timeline,
                       cfg: GeneratorConfig) -> pa.Table:
     """Opportunities created at conversion; closed Won/Lost 30-120 days later, or still open at the end date
-    (an open deal's ``close_date`` is its expected close date and may lie after the end date)."""
+    (an open deal's ``close_date`` is its expected close date and may lie after the end date). Reps leave the
+    amount empty on some deals, more often on lost and open ones."""
     rows = np.flatnonzero(conversion.converted)
     name, _, _ = account_names(p.account[rows], accounts)
     name = where(p.is_individual[rows], concat(s.first_name.take(pa.array(rows)), " ",
@@ -252,11 +340,13 @@ def opportunity_table(rng: np.random.Generator, p: Personas, s: LeadStrings, acc
     created = conversion.micros[rows]
     closed_at = timeline.micros(np.minimum(deals.close_day, timeline.n_days - 1), np.full(len(rows), 20 * 3600))
     last_modified = np.where(deals.is_closed, np.maximum(closed_at, created), created)
+    won, lost, still_open = cfg.amount_missing
+    no_amount = rng.random(len(rows)) < np.where(deals.is_won, won, np.where(deals.is_closed, lost, still_open))
     return pa.table({
         "id": padded_ids("006", conversion.opportunity_number[rows], ID_DIGITS),
         "account_id": account_ids(p.account[rows]),
         "name": concat(name, suffix),
-        "amount": pa.array(deals.amount),
+        "amount": pa.array(deals.amount, mask=no_amount),
         "stage_name": stage,
         "is_closed": pa.array(deals.is_closed),
         "is_won": pa.array(deals.is_won),
@@ -298,7 +388,7 @@ def customer_history(rng: np.random.Generator, accounts: Accounts, account_start
         "id": padded_ids("006", ids.take("opportunity", m), ID_DIGITS),
         "account_id": account_ids(idx[of]),
         "name": concat(name, " - Initial Deal"),
-        "amount": pa.array(amount),
+        "amount": pa.array(amount, mask=flags(rng, m, cfg.amount_missing[0])),
         "stage_name": take(["Closed Won"], np.zeros(m, dtype=np.int64)),
         "is_closed": pa.array(np.ones(m, dtype=bool)),
         "is_won": pa.array(np.ones(m, dtype=bool)),
@@ -342,24 +432,26 @@ class Tasks:
     completed: np.ndarray
 
 
-def make_tasks(rng: np.random.Generator, p: Personas, worked: np.ndarray, task_row: np.ndarray,
-               task_offset: np.ndarray, timeline: Timeline, cfg: GeneratorConfig) -> Tasks:
-    """Sales touches: a first touch within days of creation for every worked lead, then touches that follow
-    the lead's activity curve; meetings are likelier with buying interest."""
-    worked_rows = np.flatnonzero(worked)
-    first_touch = np.minimum(rng.geometric(0.6, len(worked_rows)) - 1, 3)
-    row = np.concatenate([worked_rows, task_row])
-    offset = np.concatenate([first_touch, task_offset])
-    day = p.created_day[row] + offset
-    keep = day < timeline.n_days
-    row, offset, day = row[keep], offset[keep], day[keep]
-    seconds = event_seconds(rng, offset, p.created_second[row])
+def make_tasks(rng: np.random.Generator, p: Personas, lifecycle: Lifecycle, times: LifecycleTimes,
+               task_row: np.ndarray, task_offset: np.ndarray, timeline: Timeline, cfg: GeneratorConfig) -> Tasks:
+    """Sales touches: the first touch on the day routing set, then touches that follow the lead's activity curve
+    while a rep works it (after the first touch, through a review that disqualifies it); meetings are likelier
+    with buying interest."""
+    first = np.flatnonzero(lifecycle.touched_day < NEVER)
+    day = p.created_day[task_row] + task_offset
+    last_worked = np.where(lifecycle.disqualified, lifecycle.review_day, NEVER)[task_row]
+    keep = (day > lifecycle.touched_day[task_row]) & (day <= last_worked) & (day < timeline.n_days)
+    task_row, task_offset, day = task_row[keep], task_offset[keep], day[keep]
+    micros = timeline.micros(day, event_seconds(rng, task_offset, p.created_second[task_row]))
+    row = np.concatenate([first, task_row])
+    day = np.concatenate([lifecycle.touched_day[first], day])
+    micros = np.concatenate([times.first_touch[first], micros])
     base, loading, cap = cfg.meeting_share
     p_meeting = np.minimum(base * np.exp(loading * p.interest[row]), cap)
     u = rng.random(len(row))
     subtype = np.where(u < p_meeting, 2, np.where(u < p_meeting + 0.45, 0, 1))
     completed = (day < timeline.n_days - 7) | (rng.random(len(row)) < 0.6)
-    return Tasks(row=row, day=day, micros=timeline.micros(day, seconds), subtype=subtype, completed=completed)
+    return Tasks(row=row, day=day, micros=micros, subtype=subtype, completed=completed)
 
 
 def task_table(rng: np.random.Generator, tasks: Tasks, s: LeadStrings, p: Personas, conversion: Conversion,
@@ -509,11 +601,12 @@ def campaign_member_table(rng: np.random.Generator, p: Personas, s: LeadStrings,
     return table, WebinarAttendance(row=reg_row[attended], micros=attended_micros[attended])
 
 
-def feedback_table(rng: np.random.Generator, p: Personas, s: LeadStrings, worked: np.ndarray, status: np.ndarray,
+def feedback_table(rng: np.random.Generator, p: Personas, s: LeadStrings, lifecycle: Lifecycle,
                    created_micros: np.ndarray, ids: IdCounters, timeline: Timeline,
                    cfg: GeneratorConfig) -> pa.Table:
     """Reps flag a few percent of worked leads' scores: too low for converters, too high for disqualified."""
-    rows = np.flatnonzero(worked & flags(rng, p.n, cfg.feedback_share))
+    status = lifecycle.status
+    rows = np.flatnonzero((lifecycle.touched_day < NEVER) & flags(rng, p.n, cfg.feedback_share))
     day = p.created_day[rows] + rng.integers(14, 61, len(rows))
     rows, day = rows[day < timeline.n_days], day[day < timeline.n_days]
     n = len(rows)

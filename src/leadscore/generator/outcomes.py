@@ -1,8 +1,9 @@
-"""Who sales works, the daily conversion hazard, conversion draws, deal outcomes, lead status, truth snapshots.
+"""Routing (who sales works, from when), the daily conversion hazard, conversion draws, reviews and
+disqualification, deal outcomes, lead status and the truth snapshots.
 
-The hidden formula, for a worked lead ``i`` on day ``d`` of its life::
+The hidden formula, for a lead ``i`` on day ``d`` of its life::
 
-    h_i(d) = base * exp(eta_i(d)) * activity_i(d)
+    h_i(d) = base * exp(eta_i(d)) * activity_i(d) * ramp(t) * work_i(d)
     eta_i(d) = fit_i                                    (size, industry, ICP tech, country, source, poor fit)
              + b_I(t) * interest_i * authority_i        (a VP on pricing is not an intern on pricing)
              + b_E(t) * evaluation_i * technical_fit_i  (hands-on technical managers reading docs)
@@ -10,12 +11,22 @@ The hidden formula, for a worked lead ``i`` on day ``d`` of its life::
              + b_market * in_market_i(d) + b_committee * log1p(engaged others_i(d))
              + b_trial * log1p(trial events_i(d))
 
-with ``t = created + d`` the calendar day (``b_*(t)`` drift smoothly in the last quarter of the timeline).
-Webinar affinity carries no hazard. All coefficients live in :class:`GeneratorConfig`.
+with ``t = created + d`` the calendar day (``b_*(t)`` drift smoothly in the last quarter of the timeline),
+``ramp(t)`` the sales team's ramp-up in the first quarter, and ``work_i(d)`` 1 while a rep works the lead
+(from its first touch until a review disqualifies it) and ``unworked_hazard_factor`` otherwise: unworked leads
+rarely convert, through the self-serve path. Webinar affinity carries no hazard. All coefficients live in
+:class:`GeneratorConfig`.
 
-Truth snapshots are weekly Mondays of each lead's first 182 days while it is open. Their realized-path
-probability is computed here from the realized hazard; the honest, Bayes-optimal probability given the
-world at the Monday lives in :mod:`leadscore.generator.truth`.
+Reps route leads by a points rule on what they see when the lead arrives (title seniority, company size on
+the lead row, lead source, a demo request, a personal mailbox): leads above the bar are mostly worked, and
+sooner the more points they have; leads below it are mostly passed over. The routing decision and the first
+touch day are drawn at creation. A worked lead is reviewed once, weeks after its first touch; the review
+disqualifies it with a chance that rises for poor fit, and the rep stops working it.
+
+Truth snapshots are every Monday a lead is open (created before it, not converted or disqualified before it) up
+to the end date, and the end date itself (the scoring date) for the leads open then. Their realized-path
+probability is computed here from the realized hazard; the honest, Bayes-optimal probability given the world
+at the snapshot lives in :mod:`leadscore.generator.truth`.
 """
 from __future__ import annotations
 
@@ -23,23 +34,96 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from leadscore.generator import vocab
 from leadscore.generator.config import GeneratorConfig
 from leadscore.generator.entities import Accounts, Personas, icp_technology_count
 from leadscore.generator.sampling import first_crossing, ragged_arange, sigmoid
 
 TRUTH_WINDOW_DAYS = 90
-TRUTH_MAX_AGE_DAYS = 182
+NEVER = 1 << 40  # day offset of something that does not happen
 
 
-def decide_worked(rng: np.random.Generator, personas: Personas, cfg: GeneratorConfig) -> np.ndarray:
-    """Whether sales works each lead: likelier with a better simple rules score (seniority, source).
+def demo_form_leads(rng: np.random.Generator, personas: Personas, cfg: GeneratorConfig) -> np.ndarray:
+    """Whether each lead was created by the "request a demo" form (some Web and Paid Search leads), likelier
+    with buying interest and authority."""
+    web = np.isin(personas.source, (vocab.LEAD_SOURCES.index("Web"), vocab.LEAD_SOURCES.index("Paid Search")))
+    intercept, interest, authority = cfg.demo_form_logit
+    chance = sigmoid(intercept + interest * personas.interest + authority * personas.authority)
+    return web & ~personas.is_duplicate & (rng.random(personas.n) < chance)
 
-    Duplicate-person leads are never worked.
+
+def routing_points(personas: Personas, accounts: Accounts, demo_form: np.ndarray, cfg: GeneratorConfig) -> np.ndarray:
+    """The reps' points rule on what a new lead shows: title seniority, company size as entered on the lead
+    (0 points when missing), lead source, a demo request and a personal mailbox."""
+    employees = accounts.employees[personas.account].astype(np.float64)
+    size_known = ~(personas.firmographics_missing | personas.is_individual)
+    size_points = np.asarray(cfg.routing_size_points)[np.searchsorted(cfg.routing_size_bounds, employees,
+                                                                      side="right")]
+    return (np.asarray(cfg.routing_seniority_points)[personas.seniority]
+            + np.where(size_known, size_points, 0.0)
+            + np.asarray(cfg.routing_source_points)[personas.source]
+            + cfg.routing_demo_request_points * demo_form
+            + cfg.routing_personal_email_points * personas.personal_email)
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who sales works and when: routing points, the demo-request form, the decision, the first-touch day offset
+    (``NEVER`` when not worked), the review's day offset, its chance to disqualify and its draw."""
+
+    points: np.ndarray
+    demo_form: np.ndarray
+    worked: np.ndarray
+    work_offset: np.ndarray
+    review_offset: np.ndarray
+    unqualified_chance: np.ndarray
+    disqualify: np.ndarray
+
+    @property
+    def stop_offset(self) -> np.ndarray:
+        """Last worked day offset of the realized path: the review day when it disqualifies, else ``NEVER``."""
+        return np.where(self.disqualify, self.review_offset, NEVER)
+
+
+def route_leads(rng: np.random.Generator, personas: Personas, accounts: Accounts, demo_form: np.ndarray,
+                cfg: GeneratorConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Routing points, whether a rep works each lead, and its first-touch delay in days (``NEVER`` when not).
+
+    Leads above the bar are mostly worked, below it mostly passed over; the more points, the sooner the first
+    touch. Duplicate-person leads are never worked.
     """
-    score = (cfg.work_intercept + np.asarray(cfg.work_seniority_points)[personas.seniority]
-             + np.asarray(cfg.work_source_points)[personas.source]
-             + cfg.work_personal_email_points * personas.personal_email)
-    return (rng.random(personas.n) < sigmoid(score)) & ~personas.is_duplicate
+    points = routing_points(personas, accounts, demo_form, cfg)
+    margin = points - cfg.routing_bar
+    worked = (rng.random(personas.n) < sigmoid(margin / cfg.routing_softness)) & ~personas.is_duplicate
+    fastest, slowest = cfg.routing_delay_days
+    delay = np.floor(rng.exponential(fastest + slowest * np.exp(-np.clip(margin, -50.0, 50.0) / 10.0)))
+    delay = np.minimum(delay.astype(np.int64), cfg.routing_max_delay_days)
+    return points, worked, np.where(worked, delay, NEVER)
+
+
+def review_leads(rng: np.random.Generator, worked: np.ndarray, work_offset: np.ndarray, poor_fit: np.ndarray,
+                 cfg: GeneratorConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The one review of each worked lead: its day offset, its chance to disqualify, and the draw.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(review_offset, unqualified_chance, disqualify)``; ``NEVER``, 0 and False for unworked leads.
+    """
+    low, high = cfg.review_days
+    lag = rng.integers(low, high + 1, len(worked))
+    chance = np.where(worked, sigmoid(cfg.unqualified_intercept + cfg.unqualified_poor_fit * poor_fit), 0.0)
+    disqualify = worked & (rng.random(len(worked)) < chance)
+    return np.where(worked, work_offset + lag, NEVER), chance, disqualify
+
+
+def work_log_factor(horizon: int, work_offset: np.ndarray, stop_offset: np.ndarray,
+                    cfg: GeneratorConfig) -> np.ndarray:
+    """Log of ``work_i(d)`` on each lead's grid: 0 from the first touch through the last worked day, the log of
+    ``unworked_hazard_factor`` elsewhere, ``(n, horizon)`` float32."""
+    offsets = np.arange(horizon)[None, :]
+    worked = (offsets >= np.asarray(work_offset)[:, None]) & (offsets <= np.asarray(stop_offset)[:, None])
+    return np.where(worked, np.float32(0.0), np.float32(np.log(cfg.unworked_hazard_factor)))
 
 
 def firmographic_fit(personas: Personas, accounts: Accounts, cfg: GeneratorConfig) -> np.ndarray:
@@ -85,7 +169,7 @@ def log_hazard_terms(personas: Personas, accounts: Accounts, cfg: GeneratorConfi
 
 def daily_hazard(terms: LogHazardTerms, created_day: np.ndarray, activity: np.ndarray, in_market: np.ndarray,
                  committee: np.ndarray, trial_depth: np.ndarray, drift_by_day: np.ndarray,
-                 cfg: GeneratorConfig) -> np.ndarray:
+                 ramp_by_day: np.ndarray, work_log: np.ndarray, cfg: GeneratorConfig) -> np.ndarray:
     """Daily conversion hazard on each lead's grid; zero on the creation day.
 
     Parameters
@@ -97,8 +181,10 @@ def daily_hazard(terms: LogHazardTerms, created_day: np.ndarray, activity: np.nd
     activity, in_market, committee, trial_depth : numpy.ndarray
         ``(n, L)`` daily activity, account in-market intensity, engaged other committee members and trial
         events to date.
-    drift_by_day : numpy.ndarray
-        Drift weight of every calendar day the grids reach.
+    drift_by_day, ramp_by_day : numpy.ndarray
+        Drift weight and log ramp-up factor of every calendar day the grids reach.
+    work_log : numpy.ndarray
+        ``(n, L)`` log work factor (:func:`work_log_factor`).
     cfg : GeneratorConfig
         Coefficients.
 
@@ -108,8 +194,10 @@ def daily_hazard(terms: LogHazardTerms, created_day: np.ndarray, activity: np.nd
         ``(n, L)`` float64 hazard.
     """
     horizon = activity.shape[1]
-    drift = drift_by_day[created_day[:, None] + np.arange(horizon)[None, :]]
-    eta = terms.static.astype(np.float32)[:, None] + drift * terms.drift_slope.astype(np.float32)[:, None]
+    calendar = created_day[:, None] + np.arange(horizon)[None, :]
+    eta = terms.static.astype(np.float32)[:, None] + ramp_by_day[calendar]
+    eta += drift_by_day[calendar] * terms.drift_slope.astype(np.float32)[:, None]
+    eta += work_log
     eta += np.float32(cfg.beta_in_market) * in_market
     eta += np.float32(cfg.beta_committee) * np.log1p(committee)
     eta += np.float32(cfg.beta_trial) * np.log1p(trial_depth)
@@ -118,16 +206,16 @@ def daily_hazard(terms: LogHazardTerms, created_day: np.ndarray, activity: np.nd
     return hazard
 
 
-def draw_conversion(rng: np.random.Generator, cumulative_hazard: np.ndarray, worked: np.ndarray,
-                    created_day: np.ndarray, n_days: int) -> np.ndarray:
+def draw_conversion(rng: np.random.Generator, cumulative_hazard: np.ndarray, created_day: np.ndarray,
+                    n_days: int) -> np.ndarray:
     """Conversion day offset of each lead (-1 when none is observed by the end date).
 
     An Exp(1) threshold is compared with the cumulative hazard: the lead converts on the first day the
-    cumulative hazard reaches it. Only worked leads can convert.
+    cumulative hazard reaches it (worked or not: the hazard carries the work factor).
     """
-    threshold = rng.exponential(1.0, len(worked))
+    threshold = rng.exponential(1.0, len(created_day))
     offset = first_crossing(cumulative_hazard, threshold)
-    observed = worked & (offset < cumulative_hazard.shape[1]) & (created_day + offset < n_days)
+    observed = (offset < cumulative_hazard.shape[1]) & (created_day + offset < n_days)
     return np.where(observed, offset, -1)
 
 
@@ -169,21 +257,51 @@ def opportunity_outcomes(rng: np.random.Generator, fit: np.ndarray, buying: np.n
                          open_stage=open_stage)
 
 
-def lead_status(rng: np.random.Generator, worked: np.ndarray, converted: np.ndarray, created_day: np.ndarray,
-                poor_fit: np.ndarray, n_days: int, cfg: GeneratorConfig) -> np.ndarray:
-    """Current status index into :data:`vocab.LEAD_STATUSES` (Open, Working, Nurturing, Unqualified, Converted).
+@dataclass(frozen=True)
+class Lifecycle:
+    """What the CRM saw of each lead by the end date, as calendar days (``NEVER`` when it did not happen).
 
-    Never-worked leads stay Open; young worked leads are Working or Nurturing; older ones are often
-    Unqualified, more so for poor fit.
+    ``touched_day``: first sales touch (the status goes Open -> Working). ``review_day``: the review, when it
+    happened while the lead was open; it either disqualified the lead (``disqualified``: Unqualified) or moved it
+    to Nurturing (``nurtured``) or left it Working. ``close_day``: conversion or disqualification, whichever came
+    first. ``status`` indexes :data:`vocab.LEAD_STATUSES` at the end date.
     """
-    n = len(worked)
-    age = n_days - created_day
-    young_status = np.where(rng.random(n) < 0.7, 1, 2)
-    unqualified = rng.random(n) < sigmoid(cfg.unqualified_intercept + cfg.unqualified_poor_fit * poor_fit)
-    old_status = np.where(unqualified, 3, np.where(rng.random(n) < 0.8, 2, 1))
-    status = np.where(age <= cfg.unqualified_age_days, young_status, old_status)
-    status = np.where(converted, 4, status)
-    return np.where(worked | converted, status, 0)
+
+    touched_day: np.ndarray
+    review_day: np.ndarray
+    disqualified: np.ndarray
+    nurtured: np.ndarray
+    converted_day: np.ndarray
+    close_day: np.ndarray
+    status: np.ndarray
+
+
+def lead_lifecycle(rng: np.random.Generator, routing: Routing, created_day: np.ndarray, converted_offset: np.ndarray,
+                   n_days: int, cfg: GeneratorConfig) -> Lifecycle:
+    """Dated status changes of each lead and its status at the end date.
+
+    A rep's first touch counts when it comes on or before the conversion day; a review counts when it comes
+    before the conversion (a lead that converts on its review day is not reviewed). A disqualified lead may
+    still convert later through the self-serve path (its status then ends Converted).
+    """
+    converted = converted_offset >= 0
+    converted_day = np.where(converted, created_day + converted_offset, NEVER)
+    work_day = np.where(routing.worked, created_day + routing.work_offset, NEVER)
+    touched = routing.worked & (work_day < n_days) & (work_day <= converted_day)
+    review_day = np.where(routing.worked, created_day + routing.review_offset, NEVER)
+    reviewed = touched & (review_day < n_days) & (review_day < converted_day)
+    disqualified = reviewed & routing.disqualify
+    nurtured = reviewed & ~routing.disqualify & (rng.random(len(created_day)) < cfg.nurturing_share)
+    status = np.select([converted, disqualified, nurtured, touched], [4, 3, 2, 1], 0)
+    return Lifecycle(
+        touched_day=np.where(touched, work_day, NEVER),
+        review_day=np.where(reviewed, review_day, NEVER),
+        disqualified=disqualified,
+        nurtured=nurtured,
+        converted_day=converted_day,
+        close_day=np.minimum(converted_day, np.where(disqualified, review_day, NEVER)),
+        status=status,
+    )
 
 
 @dataclass(frozen=True)
@@ -200,29 +318,32 @@ class TruthSnapshots:
     realized_path_probability: np.ndarray
 
 
-def snapshot_schedule(created_day: np.ndarray, converted_offset: np.ndarray, first_monday: int,
+def snapshot_schedule(created_day: np.ndarray, close_day: np.ndarray, first_monday: int,
                       n_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Chunk-local lead row and day of every truth snapshot: the Mondays ``t`` with
-    ``created < t <= min(converted, created + 182 days, end)``. Never-worked leads get snapshots too (the
-    probabilities they would have had if worked).
+    """Chunk-local lead row and day of every truth snapshot: each Monday ``t`` a lead is open, that is
+    ``created < t <= min(close, end)`` (the package's weekly grid is anchored on a Monday), and the end date (the
+    scoring date) for every lead open then. Snapshots are sorted by row, then day.
 
     Parameters
     ----------
     created_day : numpy.ndarray
         Creation day of each lead.
-    converted_offset : numpy.ndarray
-        Realised conversion offset, -1 when none.
+    close_day : numpy.ndarray
+        Day the lead converted or was disqualified (a lead is still open at the start of that day), or a day
+        after the end date.
     first_monday : int
         Day index of the first Monday of the timeline.
     n_days : int
         Index of the end date.
     """
     first = created_day + 1 + np.mod(first_monday - created_day - 1, 7)
-    upper = np.minimum(created_day + TRUTH_MAX_AGE_DAYS, n_days)
-    upper = np.where(converted_offset >= 0, np.minimum(upper, created_day + converted_offset), upper)
+    upper = np.minimum(close_day, n_days)
     count = np.where(upper >= first, (upper - first) // 7 + 1, 0)
-    row, k = ragged_arange(count)
-    return row, first[row] + 7 * k
+    end_is_monday = (n_days - first_monday) % 7 == 0
+    scored = (created_day < n_days) & (close_day >= n_days) & (not end_is_monday)
+    row, k = ragged_arange(count + scored)
+    day = np.where(k < count[row], first[row] + 7 * k, n_days)
+    return row, day
 
 
 def realized_path_probability(cumulative_hazard: np.ndarray, created_day: np.ndarray, row: np.ndarray,
@@ -234,7 +355,7 @@ def realized_path_probability(cumulative_hazard: np.ndarray, created_day: np.nda
     Parameters
     ----------
     cumulative_hazard : numpy.ndarray
-        ``(n, L)`` inclusive cumulative hazard (``L > 182 + 90``).
+        ``(n, L)`` inclusive cumulative hazard, reaching 90 days past every snapshot.
     created_day : numpy.ndarray
         Creation day of each lead.
     row, as_of_day : numpy.ndarray

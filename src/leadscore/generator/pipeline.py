@@ -2,12 +2,13 @@
 
 Randomness: :class:`numpy.random.SeedSequence` streams keyed by the seed: one for the run-wide draws, one
 for campaigns and a family per chunk (see :class:`ChunkStreams`), so results depend only on the seed and
-the arguments (chunks are fixed by the account sizes and ``GeneratorConfig.chunk_leads``). The honest truth
+the arguments (chunks are fixed by the account sizes and the grid length). The honest truth
 (:mod:`leadscore.generator.truth`) takes no stream: its Monte Carlo draws are hashes of the seed, the account
 and the Monday, so it never shifts the world's draws.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Callable
@@ -16,9 +17,10 @@ import numpy as np
 import pyarrow as pa
 
 from leadscore.generator import activity, crm, outcomes, records, truth, vocab
-from leadscore.generator.config import GeneratorConfig, RunParams, Timeline, drift_weight
+from leadscore.generator.config import GeneratorConfig, RunParams, Timeline, drift_weight, ramp_log_factor
 from leadscore.generator.entities import (Accounts, LeadSkeleton, Personas, chunk_bounds, make_accounts,
                                           make_lead_skeleton, make_personas)
+from leadscore.generator.tables import OPTIONAL_TABLES, TABLES
 from leadscore.generator.writer import DuckDBWriter
 
 STREAM_WORLD = 0
@@ -56,7 +58,10 @@ class World:
     skeleton: LeadSkeleton
     campaigns: crm.Campaigns
     drift_by_day: np.ndarray
+    ramp_by_day: np.ndarray
     first_monday: int
+    horizon: int
+    chunk_leads: int
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class ChunkStats:
     leads: int
     worked: int
     converted: int
+    converted_unworked: int
 
 
 def make_world(params: RunParams, cfg: GeneratorConfig) -> World:
@@ -75,7 +81,10 @@ def make_world(params: RunParams, cfg: GeneratorConfig) -> World:
     accounts = make_accounts(rng, params.leads, timeline.n_days, timeline.end.year, cfg)
     skeleton = make_lead_skeleton(rng, accounts, timeline.n_days, cfg)
     campaigns = crm.make_campaigns(rng, timeline.n_days)
-    days = np.arange(timeline.n_days + cfg.horizon_days + 1)
+    # A lead's grid runs from its creation to 90 days past the end date: the truth window of a lead open at the
+    # end date, however old it is.
+    horizon = timeline.n_days + outcomes.TRUTH_WINDOW_DAYS + 1
+    days = np.arange(timeline.n_days + horizon + 1)
     return World(
         params=params,
         cfg=cfg,
@@ -84,7 +93,10 @@ def make_world(params: RunParams, cfg: GeneratorConfig) -> World:
         skeleton=skeleton,
         campaigns=campaigns,
         drift_by_day=drift_weight(days, timeline.n_days, cfg, params.drift),
+        ramp_by_day=ramp_log_factor(days, cfg),
         first_monday=int((7 - timeline.start.weekday()) % 7),
+        horizon=horizon,
+        chunk_leads=max(cfg.chunk_grid_cells // horizon, 1000),
     )
 
 
@@ -93,7 +105,8 @@ class ChunkSimulation:
     """What happened to a chunk's leads: personas, events with their times, conversions, deals and truth."""
 
     personas: Personas
-    worked: np.ndarray
+    routing: outcomes.Routing
+    lifecycle: outcomes.Lifecycle
     created_micros: np.ndarray
     events: activity.CurveEvents
     event_micros: np.ndarray
@@ -105,17 +118,18 @@ class ChunkSimulation:
     fit: np.ndarray
     conversion: crm.Conversion
     deals: outcomes.Opportunities
-    status: np.ndarray
     truth: outcomes.TruthSnapshots
 
 
 def simulate_leads(world: World, lead_start: int, lead_end: int, streams: ChunkStreams,
                    ids: records.IdCounters) -> ChunkSimulation:
-    """Personas, activity curves and events, the daily hazard, conversions, deals, statuses and truth."""
+    """Personas, routing, activity curves and events, the daily hazard, conversions, reviews, deals, statuses
+    and truth."""
     cfg, timeline, accounts = world.cfg, world.timeline, world.accounts
-    n_days, horizon = timeline.n_days, cfg.horizon_days
+    n_days, horizon = timeline.n_days, world.horizon
     p = make_personas(streams.people, accounts, world.skeleton, lead_start, lead_end, cfg)
-    worked = outcomes.decide_worked(streams.people, p, cfg)
+    demo_form = outcomes.demo_form_leads(streams.people, p, cfg)
+    points, worked, work_offset = outcomes.route_leads(streams.people, p, accounts, demo_form, cfg)
 
     level, in_market = activity.activity_grid(p, accounts, horizon, cfg)
     level_cumsum = np.cumsum(level, axis=1, dtype=np.float64)
@@ -131,20 +145,23 @@ def simulate_leads(world: World, lead_start: int, lead_end: int, streams: ChunkS
     committee = activity.committee_engagement(p, accounts, lead_start, engaged, horizon)
     trial_depth = activity.counts_to_date(trials.row, trials.offset, p.n, horizon)
     terms = outcomes.log_hazard_terms(p, accounts, cfg)
+    poor_fit = p.is_student | p.is_individual | p.is_competitor | (p.seniority == 0) | (terms.fit < -0.8)
+    routing = outcomes.Routing(points, demo_form, worked, work_offset,
+                               *outcomes.review_leads(streams.outcomes, worked, work_offset, poor_fit, cfg))
     hazard = outcomes.daily_hazard(terms, p.created_day, level, in_market, committee, trial_depth,
-                                   world.drift_by_day, cfg)
+                                   world.drift_by_day, world.ramp_by_day,
+                                   outcomes.work_log_factor(horizon, work_offset, routing.stop_offset, cfg), cfg)
     del committee, trial_depth, in_market
     cumulative_hazard = np.cumsum(hazard, axis=1, out=hazard)
-    converted_offset = outcomes.draw_conversion(streams.outcomes, cumulative_hazard, worked, p.created_day, n_days)
-    snapshot_row, snapshot_day = outcomes.snapshot_schedule(p.created_day, converted_offset, world.first_monday,
+    converted_offset = outcomes.draw_conversion(streams.outcomes, cumulative_hazard, p.created_day, n_days)
+    lifecycle = outcomes.lead_lifecycle(streams.outcomes, routing, p.created_day, converted_offset, n_days, cfg)
+    snapshot_row, snapshot_day = outcomes.snapshot_schedule(p.created_day, lifecycle.close_day, world.first_monday,
                                                             n_days)
     realized = outcomes.realized_path_probability(cumulative_hazard, p.created_day, snapshot_row, snapshot_day)
     del cumulative_hazard, hazard
     if world.params.honest_truth:
-        honest = truth.honest_probability(
-            truth.TruthInputs(personas=p, accounts=accounts, lead_start=lead_start, events=events, trials=trials,
-                              terms=terms, drift_by_day=world.drift_by_day, n_days=n_days, seed=world.params.seed),
-            snapshot_row, snapshot_day, cfg, draws=world.params.truth_draws)
+        honest = truth.honest_probability(truth_inputs(world, lead_start, p, events, trials, terms, routing),
+                                          snapshot_row, snapshot_day, cfg, draws=world.params.truth_draws)
     else:
         honest = np.full(len(snapshot_row), np.nan)  # written as null: the truth was not computed
     snapshots = outcomes.TruthSnapshots(row=snapshot_row, as_of_day=snapshot_day, probability=honest,
@@ -154,8 +171,6 @@ def simulate_leads(world: World, lead_start: int, lead_end: int, streams: ChunkS
     rows = np.flatnonzero(conversion.converted)
     deals = outcomes.opportunity_outcomes(streams.outcomes, terms.fit[rows], (p.interest * p.authority)[rows],
                                           accounts.employees[p.account[rows]], conversion.day[rows], n_days, cfg)
-    poor_fit = p.is_student | p.is_individual | p.is_competitor | (p.seniority == 0) | (terms.fit < -0.8)
-    status = outcomes.lead_status(streams.outcomes, worked, conversion.converted, p.created_day, poor_fit, n_days, cfg)
     stop_day = np.where(conversion.converted, conversion.day, np.iinfo(np.int64).max)
     mail = activity.email_events(streams.activity, p, level, stop_day, n_days, cfg)
 
@@ -164,12 +179,25 @@ def simulate_leads(world: World, lead_start: int, lead_end: int, streams: ChunkS
         return timeline.micros(p.created_day[rows] + offset, seconds)
 
     return ChunkSimulation(
-        personas=p, worked=worked, created_micros=timeline.micros(p.created_day, p.created_second),
+        personas=p, routing=routing, lifecycle=lifecycle,
+        created_micros=timeline.micros(p.created_day, p.created_second),
         events=events, event_micros=times(events.row, events.offset),
         pre_visits=pre_visits, pre_visit_micros=times(pre_visits.row, pre_visits.offset),
         trials=trials, trial_micros=times(trials.row, trials.offset),
-        mail=mail, fit=terms.fit, conversion=conversion, deals=deals, status=status, truth=snapshots,
+        mail=mail, fit=terms.fit, conversion=conversion, deals=deals, truth=snapshots,
     )
+
+
+def truth_inputs(world: World, lead_start: int, personas: Personas, events: activity.CurveEvents,
+                 trials: activity.TrialEvents, terms: outcomes.LogHazardTerms,
+                 routing: outcomes.Routing) -> truth.TruthInputs:
+    """What the honest truth of a chunk reads (never the review's own draw)."""
+    return truth.TruthInputs(
+        personas=personas, accounts=world.accounts, lead_start=lead_start, events=events, trials=trials,
+        terms=terms, drift_by_day=world.drift_by_day, ramp_by_day=world.ramp_by_day,
+        n_days=world.timeline.n_days, seed=world.params.seed, horizon=world.horizon,
+        work_offset=routing.work_offset, review_offset=routing.review_offset,
+        unqualified_chance=routing.unqualified_chance)
 
 
 def salesforce_tables(world: World, bounds: tuple[int, int, int, int], rng: np.random.Generator,
@@ -186,7 +214,10 @@ def salesforce_tables(world: World, bounds: tuple[int, int, int, int], rng: np.r
     history_opportunities, history_contacts = crm.customer_history(rng, accounts, account_start, account_end,
                                                                    first_lead_day, ids, timeline, cfg)
     is_task = sim.events.kind == activity.KIND_TASK
-    tasks = crm.make_tasks(rng, p, sim.worked, sim.events.row[is_task], sim.events.offset[is_task], timeline, cfg)
+    times = crm.lifecycle_times(rng, p, sim.lifecycle, conversion, timeline)
+    tasks = crm.make_tasks(rng, p, sim.lifecycle, times, sim.events.row[is_task], sim.events.offset[is_task],
+                           timeline, cfg)
+    last_modified = crm.last_modified_micros(rng, p, sim.lifecycle, times, conversion, tasks, created, timeline, cfg)
 
     webinar_source = np.flatnonzero(p.source == vocab.LEAD_SOURCES.index("Webinar"))
     is_registration = sim.events.kind == activity.KIND_WEBINAR_REGISTRATION
@@ -196,7 +227,8 @@ def salesforce_tables(world: World, bounds: tuple[int, int, int, int], rng: np.r
     members, attendance = crm.campaign_member_table(rng, p, s, world.campaigns, registration_row[in_time],
                                                     registration_micros[in_time], created, ids, timeline, cfg)
     tables = [
-        ("salesforce.lead", crm.lead_table(rng, p, s, accounts, sim.status, conversion, created, timeline, cfg)),
+        ("salesforce.lead", crm.lead_table(rng, p, s, accounts, sim.lifecycle, conversion, last_modified, created,
+                                           timeline, cfg)),
         ("salesforce.account", crm.account_table(rng, p, s, accounts, account_start, account_end, lead_start,
                                                  conversion, won, created, timeline, cfg)),
         ("salesforce.contact", crm.contact_table(rng, p, s, conversion, timeline, cfg)),
@@ -205,10 +237,12 @@ def salesforce_tables(world: World, bounds: tuple[int, int, int, int], rng: np.r
         ("salesforce.opportunity", history_opportunities),
         ("salesforce.task", crm.task_table(rng, tasks, s, p, conversion, created, ids, timeline, cfg)),
         ("salesforce.campaign_member", members),
-        ("salesforce.lead_score_feedback", crm.feedback_table(rng, p, s, sim.worked, sim.status, created, ids,
-                                                              timeline, cfg)),
+        ("salesforce.lead_score_feedback", crm.feedback_table(rng, p, s, sim.lifecycle, created, ids, timeline, cfg)),
         ("product.call_transcripts", crm.transcript_table(rng, tasks, p, s, accounts, conversion, ids, cfg)),
     ]
+    if world.params.field_history:
+        tables.append(("salesforce.lead_history", crm.lead_history_table(rng, p, s, sim.lifecycle, times, conversion,
+                                                                         created, ids, timeline)))
     return tables, attendance
 
 
@@ -216,13 +250,14 @@ def web_events(rng: np.random.Generator, sim: ChunkSimulation, attendance: crm.W
                timeline: Timeline, cfg: GeneratorConfig) -> records.WebEvents:
     """Every page view and track of the chunk before the end date, with the device it happened on.
 
-    Besides the curve-driven events: visits before creation, the form submission (and webinar
-    registration) that created the lead, webinar attendances and trial signups.
+    Besides the curve-driven events: visits before creation, the form submission (and webinar registration or
+    demo request) that created the lead, webinar attendances and trial signups.
     """
     p, events, created = sim.personas, sim.events, sim.created_micros
     web = events.kind != activity.KIND_TASK
     web_form = np.flatnonzero(np.isin(p.source, vocab.WEB_FORM_SOURCES) & ~p.is_duplicate)
     webinar_source = np.flatnonzero(p.source == vocab.LEAD_SOURCES.index("Webinar"))
+    demo_form = np.flatnonzero(sim.routing.demo_form)
     signup = sim.trials.name == 0
     # (rows, timestamps, codes, made at creation by the form on the first device)
     parts = [
@@ -230,6 +265,7 @@ def web_events(rng: np.random.Generator, sim: ChunkSimulation, attendance: crm.W
         (sim.pre_visits.row, sim.pre_visit_micros, sim.pre_visits.kind, False),
         (web_form, created[web_form], records.TRACK_CODE["form_submitted"], True),
         (webinar_source, created[webinar_source], records.TRACK_CODE["webinar_registered"], True),
+        (demo_form, created[demo_form], records.TRACK_CODE["demo_requested"], True),
         (attendance.row, attendance.micros, records.TRACK_CODE["webinar_attended"], False),
         (sim.trials.row[signup], sim.trial_micros[signup], records.TRACK_CODE["trial_started"], False),
     ]
@@ -286,13 +322,16 @@ def simulate_chunk(world: World, chunk: int, bounds: tuple[int, int, int, int], 
     emit("product.trial_events", records.trial_table(sim.trials.row[keep], sim.trial_micros[keep],
                                                      sim.trials.name[keep], p, s, ids))
     emit("signals.company_enrichment", records.enrichment_table(streams.signals, np.arange(account_start, account_end),
-                                                                accounts, timeline))
+                                                                accounts, timeline, cfg))
     surges = activity.intent_surges(streams.signals, accounts, account_start, account_end, world.first_monday,
                                     timeline.n_days, cfg)
     emit("signals.intent_surge", records.intent_table(surges.account, surges.topic, surges.week_day, surges.score,
                                                       accounts, timeline))
-    emit("truth.lead_conversion_probability", records.truth_table(sim.truth, sim.worked, s, timeline))
-    return ChunkStats(leads=p.n, worked=int(sim.worked.sum()), converted=int(sim.conversion.converted.sum()))
+    emit("truth.lead_conversion_probability", records.truth_table(sim.truth, sim.routing.worked, s, timeline))
+    touched = sim.lifecycle.touched_day < outcomes.NEVER
+    converted = sim.conversion.converted
+    return ChunkStats(leads=p.n, worked=int(touched.sum()), converted=int(converted.sum()),
+                      converted_unworked=int((converted & ~touched).sum()))
 
 
 def run(params: RunParams, cfg: GeneratorConfig | None = None,
@@ -311,27 +350,30 @@ def run(params: RunParams, cfg: GeneratorConfig | None = None,
     Returns
     -------
     dict
-        Rows written per table, plus ``worked_leads`` and ``converted_leads``.
+        Rows written per table, plus ``worked_leads`` (touched by sales before the end date and before any
+        conversion), ``converted_leads`` and ``converted_unworked_leads`` (converted with no sales touch).
     """
     cfg = cfg or GeneratorConfig()
     world = make_world(params, cfg)
     ids = records.IdCounters()
-    totals = ChunkStats(0, 0, 0)
-    with DuckDBWriter(params.db) as writer:
+    totals = ChunkStats(0, 0, 0, 0)
+    tables = {name: spec for name, spec in TABLES.items()
+              if name not in OPTIONAL_TABLES or (params.field_history and name == "salesforce.lead_history")}
+    with DuckDBWriter(params.db, tables) as writer:
         rng = np.random.default_rng(np.random.SeedSequence([params.seed, STREAM_CAMPAIGNS]))
         writer.append("salesforce.campaign", crm.campaign_table(rng, world.campaigns, world.timeline, cfg))
-        for chunk, bounds in enumerate(chunk_bounds(world.accounts, cfg.chunk_leads)):
+        for chunk, bounds in enumerate(chunk_bounds(world.accounts, world.chunk_leads)):
             stats = simulate_chunk(world, chunk, bounds, ids, writer.append)
-            totals = ChunkStats(totals.leads + stats.leads, totals.worked + stats.worked,
-                                totals.converted + stats.converted)
+            totals = ChunkStats(*(a + b for a, b in zip(dataclasses.astuple(totals), dataclasses.astuple(stats))))
         rows = dict(writer.rows)
         raw_rows = sum(v for k, v in rows.items() if not k.startswith("truth."))
         writer.append("truth.generator_run", pa.table({
             "seed": [params.seed], "leads": [params.leads],
             "end_date": pa.array([world.timeline.end], pa.date32()),
             "start_date": pa.array([world.timeline.start], pa.date32()),
-            "months": [params.months], "drift": [params.drift], "chunk_leads": [cfg.chunk_leads],
+            "months": [params.months], "drift": [params.drift], "chunk_leads": [world.chunk_leads],
             "worked_leads": [totals.worked], "converted_leads": [totals.converted],
+            "converted_unworked_leads": [totals.converted_unworked], "field_history": [params.field_history],
             "truth_rows": [rows["truth.lead_conversion_probability"]], "created_rows": [raw_rows],
             "table_rows": [json.dumps(rows, sort_keys=True)],
             "truth_draws": [params.truth_draws if params.honest_truth else 0], "truth_definition": [truth.DEFINITION],
@@ -339,5 +381,6 @@ def run(params: RunParams, cfg: GeneratorConfig | None = None,
         rows = dict(writer.rows)
     rows["worked_leads"] = totals.worked
     rows["converted_leads"] = totals.converted
+    rows["converted_unworked_leads"] = totals.converted_unworked
     return rows
 

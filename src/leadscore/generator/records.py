@@ -330,10 +330,12 @@ def tech_stack_strings(tech_mask: np.ndarray) -> pa.Array:
     return join_skipping_nulls(parts, ",")
 
 
-def enrichment_table(rng: np.random.Generator, idx: np.ndarray, accounts: Accounts, timeline: Timeline) -> pa.Table:
+def enrichment_table(rng: np.random.Generator, idx: np.ndarray, accounts: Accounts, timeline: Timeline,
+                     cfg: GeneratorConfig) -> pa.Table:
     """Third-party firmographics for company domains (about 20% of domains are never enriched).
 
-    Values are noisy readings of the truth; the technology list misses some and adds a few.
+    Values are noisy readings of the truth; the technology list misses some and adds a few. The vendor refreshes
+    rows in place, so ``enriched_at`` is the last refresh: mostly weeks before the end date, for some rows months.
     """
     idx = idx[~accounts.is_individual[idx] & ~accounts.enrichment_missing[idx]]
     n = len(idx)
@@ -345,7 +347,9 @@ def enrichment_table(rng: np.random.Generator, idx: np.ndarray, accounts: Accoun
     bits = (accounts.tech_mask[idx][:, None] >> np.arange(n_tech)) & 1
     seen = np.where(bits == 1, rng.random((n, n_tech)) < 0.85, rng.random((n, n_tech)) < 0.02)
     observed_mask = (seen.astype(np.int64) << np.arange(n_tech, dtype=np.int64)).sum(axis=1)
-    enriched_day = rng.integers(0, timeline.n_days, n)
+    days_ago = np.where(rng.random(n) < cfg.enrichment_stale_share, rng.integers(0, 365, n),
+                        rng.exponential(cfg.enrichment_refresh_mean_days, n).astype(np.int64))
+    enriched_day = np.clip(timeline.n_days - 1 - days_ago, 0, timeline.n_days - 1)
     return pa.table({
         "domain": domain,
         "employee_count": pa.array(employees),

@@ -1,7 +1,9 @@
 """Column names and DuckDB types of every table the generator writes (the raw contract plus extras).
 
 The contract columns mirror ``models/staging/*/_*__sources.yml`` (the tests check they agree); salesforce
-tables also carry the connector's ``_fivetran_synced`` and the lead table one custom field.
+tables also carry the connector's ``_fivetran_synced``, and the lead table the optional ``last_modified_date``
+and one custom field. Optional tables (``OPTIONAL_TABLES``) are created only when the run writes them: an org
+without field history tracking has no ``lead_history`` table at all.
 """
 from __future__ import annotations
 
@@ -16,8 +18,12 @@ TABLES: dict[str, TableSpec] = {
         ("website", V), ("industry", V), ("number_of_employees", I), ("annual_revenue", F), ("lead_source", V),
         ("status", V), ("country", V), ("created_date", TS), ("is_converted", B), ("converted_date", D),
         ("converted_account_id", V), ("converted_contact_id", V), ("converted_opportunity_id", V),
-        ("owner_id", V), ("is_deleted", B),
+        ("owner_id", V), ("is_deleted", B), ("last_modified_date", TS),
     ) + SYNCED + (("product_interest__c", V),),
+    "salesforce.lead_history": (
+        ("id", V), ("lead_id", V), ("field", V), ("old_value", V), ("new_value", V), ("created_date", TS),
+        ("is_deleted", B),
+    ) + SYNCED,
     "salesforce.account": (
         ("id", V), ("name", V), ("website", V), ("industry", V), ("number_of_employees", I),
         ("annual_revenue", F), ("billing_country", V), ("type", V), ("created_date", TS), ("is_deleted", B),
@@ -73,7 +79,10 @@ TABLES: dict[str, TableSpec] = {
         ("seed", I), ("leads", I), ("end_date", D), ("start_date", D), ("months", I), ("drift", B),
         ("chunk_leads", I), ("worked_leads", I), ("converted_leads", I), ("truth_rows", I),
         ("created_rows", I), ("table_rows", V), ("truth_draws", I), ("truth_definition", V),
+        ("converted_unworked_leads", I), ("field_history", B),
     ),
 }
+
+OPTIONAL_TABLES: tuple[str, ...] = ("salesforce.lead_history",)
 
 SCHEMAS: tuple[str, ...] = ("salesforce", "segment", "marketing", "signals", "product", "truth")

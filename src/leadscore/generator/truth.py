@@ -2,7 +2,8 @@
 
 Definition
 ----------
-For a lead ``i`` and a Monday ``t`` with ``created_i < t`` and no conversion before ``t``::
+For a lead ``i`` open at the start of day ``t`` (``created_i < t``, not converted or disqualified before ``t``;
+the snapshots are every such Monday and the end date, see :func:`outcomes.snapshot_schedule`)::
 
     true_probability(i, t) = P(i converts on a day of [t, t + 90) | F_t)
                            = E[ 1 - exp(-(H_i(t + 90) - H_i(t))) | F_t ]
@@ -12,6 +13,8 @@ at the start of day ``t``, holds
 
 * every trait of the lead's account (firmographics, technologies, shared interest, individual or company) and
   of every lead of that account created before ``t`` (persona, latent drivers, activity curve parameters);
+* the lead's routing, decided when it was created: whether a rep works it, from which day, and the day of its
+  review with the review's chance to disqualify it (but not the review's outcome while it lies ahead);
 * the account's buying episodes that have started (start before ``t``) with their exact start, scale and
   amplitude;
 * everything that happened before day ``t``: creation days, every web/track event (hence which colleagues are
@@ -25,7 +28,9 @@ distributions *conditioned on* ``F_t``:
 * committee members not created yet: how many (committee-size prior), when (growing volume or an episode), who
   (persona, latent drivers), and when they become engaged;
 * future engaged-kind events of existing colleagues (a Poisson process on their activity curves);
-* the lead's own future trial signup and usage events.
+* the lead's own future trial signup and usage events;
+* the outcome of a review still ahead: with its chance the rep disqualifies the lead and stops working it from
+  the next day on (the hazard falls to the unworked level), else the rep keeps working it.
 
 Conditioning matters because past facts carry evidence on the future episodes: leads are partly created
 during episodes (a committee created in a burst around a started episode makes a second, unstarted one less
@@ -38,8 +43,8 @@ trial events known): an oracle no model can reach.
 
 Method
 ------
-Draws are made per *scenario* (an account and a Monday); every lead of the account with a snapshot that
-Monday shares them, so colleagues see the same future. The not-yet-started episodes are integrated by
+Draws are made per *scenario* (an account and a snapshot day); every lead of the account with a snapshot that
+day shares them, so colleagues see the same future. The not-yet-started episodes are integrated by
 stratified importance sampling: the ``K`` draws of a scenario (``--truth-draws``, default 32) are split into
 fixed strata by the number of future episodes and how many of them start inside the 90-day window (an episode
 starting later cannot touch the window but still shifts the evidence and the timing of future colleagues);
@@ -57,9 +62,9 @@ Carlo error of a snapshot (against 512 draws) is 1.6% of its probability at the 
 percentile; the error averages out of means, calibration and AUC (identical to three decimals from 16 draws
 up). Cost is about linear in the draws: roughly 40 microseconds of CPU per snapshot at 32.
 
-Randomness is counter based: each uniform is a hash of the run seed, the account, the Monday, the draw and
+Randomness is counter based: each uniform is a hash of the run seed, the account, the snapshot day, the draw and
 its purpose, so a snapshot's truth does not depend on how snapshots are batched nor on anything after its
-Monday (two worlds that agree up to ``t`` get identical truths at ``t``).
+day (two worlds that agree up to ``t`` get identical truths at ``t``).
 
 Known simplifications (all small): duplicate-person leads are treated as carrying no evidence on episodes,
 and a future colleague is a duplicate (never engages) with probability ``duplicate_person_share``;
@@ -80,17 +85,19 @@ from leadscore.generator.config import DEFAULT_TRUTH_DRAWS, GeneratorConfig
 from leadscore.generator.entities import (EPISODE_LEAD_GAMMA_SHAPE, EPISODE_START_MIN, N_EPISODES,
                                           SMALL_COMPANY_EMPLOYEES, SMALL_COMPANY_EXECUTIVE_SHARE, Accounts,
                                           Personas)
-from leadscore.generator.outcomes import TRUTH_WINDOW_DAYS, LogHazardTerms
+from leadscore.generator.outcomes import NEVER, TRUTH_WINDOW_DAYS, LogHazardTerms
 from leadscore.generator.sampling import ragged_arange, sigmoid
 from leadscore.generator.vocab import TECHNICAL_DEPARTMENTS
 
 MIN_TRUTH_DRAWS = 8
 DEFINITION = (
-    "true_probability = P(convert in [t, t+90) | state of the world at the start of Monday t): all traits of "
-    "the lead, its account and the account's leads created before t, the buying episodes started before t, and "
-    "every event before t; the expectation over everything drawn after t (episodes not yet started, colleagues "
-    "not yet created, future engaged-kind and trial events) uses the generator's own distributions conditioned "
-    "on that state, by stratified importance sampling with truth_draws draws per (account, Monday). "
+    "true_probability = P(convert in [t, t+90) | state of the world at the start of day t), for every Monday t "
+    "a lead is open (created before t, not converted or disqualified before t) and for the end date: all traits "
+    "of the lead (its routing included: whether and from when a rep works it, when it is reviewed), its account "
+    "and the account's leads created before t, the buying episodes started before t, and every event before t; "
+    "the expectation over everything drawn after t (episodes not yet started, colleagues not yet created, future "
+    "engaged-kind and trial events, the outcome of a review still ahead) uses the generator's own distributions "
+    "conditioned on that state, by stratified importance sampling with truth_draws draws per (account, day). "
     "realized_path_probability = 1 - exp(-(H(t+90) - H(t))) on the realized future path (an oracle).")
 WINDOW = TRUTH_WINDOW_DAYS
 _BISECT_STEPS = int(np.ceil(np.log2(WINDOW + 1)))
@@ -226,7 +233,7 @@ def engaged_event_rate(interest: np.ndarray, evaluation: np.ndarray, is_technica
 class TruthInputs:
     """What the honest truth reads of a chunk: the world as drawn, and its realized past.
 
-    Only facts dated before each snapshot's Monday are used for that snapshot (events, trials, creation days,
+    Only facts dated before each snapshot's day are used for that snapshot (events, trials, creation days,
     started episodes); traits of leads created after it are never read for it.
     """
 
@@ -237,8 +244,13 @@ class TruthInputs:
     trials: TrialEvents
     terms: LogHazardTerms
     drift_by_day: np.ndarray
+    ramp_by_day: np.ndarray
     n_days: int
     seed: int
+    horizon: int
+    work_offset: np.ndarray  # routing, decided at creation: first-touch day offset (NEVER when not worked)
+    review_offset: np.ndarray  # the review's day offset (NEVER when not worked) ...
+    unqualified_chance: np.ndarray  # ... and its chance to disqualify; the review's own draw is never read
 
 
 @dataclass(frozen=True)
@@ -263,6 +275,9 @@ class _Leads:
     trial_usage_mean: np.ndarray
     static: np.ndarray
     drift_slope: np.ndarray
+    work_day: np.ndarray  # calendar day of the first touch (from then a rep works the lead), NEVER when none
+    review_day: np.ndarray  # calendar day of the review, NEVER when none
+    unqualified_chance: np.ndarray
 
 
 _NONE = 1 << 40
@@ -271,7 +286,7 @@ _NONE = 1 << 40
 def _lead_precompute(inp: TruthInputs, cfg: GeneratorConfig) -> _Leads:
     """Per-lead arrays: activity baseline and episode masses, engaged-kind and trial history, hazard terms."""
     p, accounts = inp.personas, inp.accounts
-    horizon = cfg.horizon_days
+    horizon = inp.horizon
     offsets = np.arange(horizon, dtype=np.float32)
     decay = np.float32(np.log(2.0)) / p.half_life.astype(np.float32)
     baseline = np.exp(-decay[:, None] * offsets[None, :]) + np.float32(cfg.activity_floor)
@@ -320,6 +335,9 @@ def _lead_precompute(inp: TruthInputs, cfg: GeneratorConfig) -> _Leads:
         trial_stride=stride, trial_probability=trial_probability, trial_usage_mean=usage_mean,
         static=inp.terms.static.astype(np.float32).astype(np.float64),
         drift_slope=inp.terms.drift_slope.astype(np.float32).astype(np.float64),
+        work_day=np.where(inp.work_offset < NEVER, p.created_day + inp.work_offset, NEVER),
+        review_day=np.where(inp.review_offset < NEVER, p.created_day + inp.review_offset, NEVER),
+        unqualified_chance=np.asarray(inp.unqualified_chance, dtype=np.float64),
     )
 
 
@@ -360,18 +378,18 @@ def _plan(draws: int) -> _Plan:
 
 def honest_probability(inp: TruthInputs, row: np.ndarray, as_of_day: np.ndarray, cfg: GeneratorConfig,
                        draws: int = DEFAULT_TRUTH_DRAWS, batch_rows: int = 4000) -> np.ndarray:
-    """Bayes-optimal probability of converting within 90 days of each snapshot, given the world at its Monday.
+    """Bayes-optimal probability of converting within 90 days of each snapshot, given the world at its day.
 
     Parameters
     ----------
     inp : TruthInputs
         The chunk's world and realized past.
     row, as_of_day : numpy.ndarray
-        Snapshots: chunk-local lead row and Monday (day index), ``created < as_of_day``.
+        Snapshots: chunk-local lead row and day index (a Monday or the end date), ``created < as_of_day``.
     cfg : GeneratorConfig
         Coefficients.
     draws : int
-        Draws per (account, Monday) scenario, at least :data:`MIN_TRUTH_DRAWS`.
+        Draws per (account, snapshot day) scenario, at least :data:`MIN_TRUTH_DRAWS`.
     batch_rows : int
         Snapshots per vectorised batch (memory only: results do not depend on it).
 
@@ -407,7 +425,7 @@ def honest_probability(inp: TruthInputs, row: np.ndarray, as_of_day: np.ndarray,
 
 @dataclass
 class _Scenarios:
-    """A batch of (account, Monday) scenarios and their K draws of the not-yet-started episodes.
+    """A batch of (account, snapshot day) scenarios and their K draws of the not-yet-started episodes.
 
     Window arrays run over the 90 days ``t .. t + 89``; arrays of draws with a future episode starting inside
     the window (``hit``) are compact, indexed by ``hit_index``.
@@ -597,7 +615,7 @@ def _members(inp: TruthInputs, leads: _Leads, cfg: GeneratorConfig, sc: _Scenari
     """Existing members of each scenario, and the evidence they carry on the future episodes (added to the
     draws' log weights): their creation days, how many there are so far, and their trial signups."""
     acc, n = inp.accounts, float(inp.n_days)
-    last = cfg.horizon_days - 1
+    last = inp.horizon - 1
     first = acc.first_lead[sc.account] - inp.lead_start
     e_scen, e_pos = ragged_arange(acc.size[sc.account])
     e_lead = first[e_scen] + e_pos
@@ -669,7 +687,7 @@ Steps = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # (scenario or ro
 def _member_steps(leads: _Leads, cfg: GeneratorConfig, sc: _Scenarios, mem: _Members) -> Steps:
     """Window day on which each existing, not yet engaged colleague becomes engaged in each draw (the
     remaining engaged-kind events form a Poisson process on its activity curve)."""
-    last = cfg.horizon_days - 1
+    last = leads.base_level.shape[1] - 1
     K = sc.draws
     lead = mem.lead
     created = leads.created[lead]
@@ -838,9 +856,12 @@ def _batch(inp: TruthInputs, leads: _Leads, plan: _Plan, cfg: GeneratorConfig, a
     days = np.arange(WINDOW)
     t_r = sc.t[scen]
     grid = (t_r - leads.created[row])[:, None] + days[None, :]
+    calendar = t_r[:, None] + days[None, :]
     w = cfg.episode_activity_weight * leads.responsiveness[row][:, None]
-    eta = (leads.static[row][:, None] + inp.drift_by_day[t_r[:, None] + days[None, :]].astype(np.float64)
-           * leads.drift_slope[row][:, None] + cfg.beta_in_market * sc.intensity[scen])
+    unworked = np.float64(np.float32(np.log(cfg.unworked_hazard_factor)))  # as the realized path rounds it
+    eta = (leads.static[row][:, None] + inp.drift_by_day[calendar].astype(np.float64) * leads.drift_slope[row][:, None]
+           + cfg.beta_in_market * sc.intensity[scen] + inp.ramp_by_day[calendar].astype(np.float64)
+           + np.where(calendar >= leads.work_day[row][:, None], 0.0, unworked))
     known = leads.base_level[row[:, None], grid].astype(np.float64) + w * sc.intensity[scen]
     cum0 = np.cumsum(cfg.base_hazard * np.exp(eta) * known, axis=1)
     pr, pk = np.nonzero(sc.hit_index[scen] >= 0)
@@ -895,7 +916,11 @@ def _batch(inp: TruthInputs, leads: _Leads, plan: _Plan, cfg: GeneratorConfig, a
     st_row, st_draw, st_day, st_committee = (np.concatenate(c) for c in (st_row, st_draw, st_day, st_committee))
 
     multiplier0 = (1.0 + engaged_others) ** cfg.beta_committee * (1.0 + trials_before) ** cfg.beta_trial
-    stepped = np.unique(pair[st_row, st_draw])
+    # A review still ahead may disqualify the lead inside the window (the rep stops working it the day after):
+    # the hazard is integrated through the review day too.
+    review = leads.review_day[row] - t_r
+    pending = (review >= 0) & (review < WINDOW - 1) & (leads.unqualified_chance[row] > 0)
+    stepped = np.unique(np.concatenate([pair[st_row, st_draw], pair[pending].ravel()]))
     stepped = stepped[stepped >= 0]
     sub_of_pair[stepped] = np.arange(len(stepped))
     cum_pair = np.zeros((len(stepped) + 1, WINDOW))
@@ -904,7 +929,9 @@ def _batch(inp: TruthInputs, leads: _Leads, plan: _Plan, cfg: GeneratorConfig, a
     del hazard_pair
     all_r, all_k = np.repeat(np.arange(R), K), np.tile(np.arange(K), R)
     end = cumulative(all_r, all_k, np.full(R * K, WINDOW - 1))
+    cut = cumulative(all_r, all_k, np.repeat(np.where(pending, review, WINDOW - 1), K))
     dH = np.repeat(multiplier0, K) * end
+    dH_cut = np.repeat(multiplier0, K) * cut
     if len(st_row):
         group = st_row * K + st_draw
         order = np.lexsort((st_day, group))
@@ -918,7 +945,12 @@ def _batch(inp: TruthInputs, leads: _Leads, plan: _Plan, cfg: GeneratorConfig, a
         trials = trials_before[st_row] + trial_cum - np.where(head > 0, trial_cum[head - 1], 0)
         after = (1.0 + committee) ** cfg.beta_committee * (1.0 + trials) ** cfg.beta_trial
         before = np.where(first, multiplier0[st_row], np.concatenate([[0.0], after[:-1]]))
-        tail = end[group] - cumulative(st_row, st_draw, st_day - 1)
-        dH += np.bincount(group, weights=(after - before) * tail, minlength=R * K)
-    probability = -np.expm1(-dH.reshape(R, K))
+        start = cumulative(st_row, st_draw, st_day - 1)
+        dH += np.bincount(group, weights=(after - before) * (end[group] - start), minlength=R * K)
+        dH_cut += np.bincount(group, weights=(after - before) * np.maximum(cut[group] - start, 0.0),
+                              minlength=R * K)
+    kept = -np.expm1(-dH.reshape(R, K))
+    disqualified = -np.expm1(-(dH_cut + cfg.unworked_hazard_factor * (dH - dH_cut)).reshape(R, K))
+    chance = np.where(pending, leads.unqualified_chance[row], 0.0)[:, None]
+    probability = (1.0 - chance) * kept + chance * disqualified
     return (probability * weight[scen]).sum(axis=1)

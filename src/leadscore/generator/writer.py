@@ -37,11 +37,14 @@ class DuckDBWriter:
     ----------
     path : pathlib.Path
         DuckDB file; its parent directory is created.
+    tables : dict, optional
+        The tables to create (name to spec); every table of :data:`TABLES` by default.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, tables: dict[str, TableSpec] | None = None) -> None:
         self.path = Path(path)
-        self.rows: dict[str, int] = {name: 0 for name in TABLES}
+        self.tables = dict(TABLES if tables is None else tables)
+        self.rows: dict[str, int] = {name: 0 for name in self.tables}
         self._con: duckdb.DuckDBPyConnection | None = None
 
     def __enter__(self) -> "DuckDBWriter":
@@ -50,7 +53,7 @@ class DuckDBWriter:
         for schema in SCHEMAS:
             self._con.execute(f"drop schema if exists {schema} cascade")
             self._con.execute(f"create schema {schema}")
-        for name, spec in TABLES.items():
+        for name, spec in self.tables.items():
             self._con.execute(create_table_sql(name, spec))
         return self
 
@@ -63,7 +66,7 @@ class DuckDBWriter:
     def append(self, name: str, table: pa.Table) -> None:
         """Append an Arrow table whose columns are exactly the table's spec, in order and type."""
         assert self._con is not None, "use DuckDBWriter as a context manager"
-        expected = arrow_schema(TABLES[name])
+        expected = arrow_schema(self.tables[name])
         table = table.select(expected.names).cast(expected)
         if table.num_rows == 0:
             return
