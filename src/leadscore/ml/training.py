@@ -2,7 +2,7 @@
 
 :func:`train_lead_model` runs the whole recipe on a ``lead_features`` frame:
 
-1. guard: enough matured, worked history (:func:`check_minimum_data`);
+1. guard: enough matured, labelled history (:func:`check_minimum_data`);
 2. time split with an embargo of ``horizon_days`` (:func:`time_split`);
 3. feature selection from the catalog, protected attributes excluded, leakage guard
    on the training rows;
