@@ -287,7 +287,8 @@ def registry_update(
             "algorithm": "rule_points",
             "is_promoted": False,
             "promotion_reason": f"not trained: {error}; scoring falls back to the rule-based points",
-            "limitations": _sentences([f"No model trained: {error}.", fallback_probability_note(fallback_calibration)]),
+            "limitations": _sentences([f"No model trained: {str(error).rstrip('.')}.",
+                                       fallback_probability_note(fallback_calibration)]),
         }
         return conform_to_schema(pd.DataFrame([row]))
 
