@@ -101,7 +101,6 @@ class SplitPlan:
 class _Rows:
     """The trainable rows of a frame as arrays, in key order."""
 
-    dates: np.ndarray        # datetime64[ns] per row
     labels: np.ndarray       # 0/1 per row
     lead_codes: np.ndarray   # index into the sorted distinct leads, per row
     unique_dates: np.ndarray
@@ -283,7 +282,7 @@ def plan_split(
             f"found {len(unique_dates)}"
         )
     _, lead_codes = np.unique(trainable[lead_col].astype(str).to_numpy(), return_inverse=True)
-    rows = _Rows(dates=dates, labels=label_array(trainable, label_col).astype(float), lead_codes=lead_codes,
+    rows = _Rows(labels=label_array(trainable, label_col).astype(float), lead_codes=lead_codes,
                  unique_dates=unique_dates, date_codes=date_codes,
                  counts=np.bincount(date_codes, minlength=len(unique_dates)))
     embargo = np.timedelta64(int(horizon_days), "D")
