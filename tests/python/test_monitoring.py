@@ -21,7 +21,7 @@ from leadscore.monitoring import (
 )
 from leadscore.monitoring.psi import bin_counts, ntile_edges
 from leadscore.monitoring.relations import read_table_if_exists, select_rows, sibling_relation
-from leadscore.monitoring.report import CHART_IDS, build_figures, render_report
+from leadscore.monitoring.report import CHART_IDS, backtest_table, build_figures, champion_backtest, render_report
 from leadscore.monitoring.snapshots import BacktestModel, model_split
 from leadscore.pipeline import TrainingSettings, monitoring_retrain_settings
 
@@ -165,11 +165,12 @@ def backtest_frame(seed: int = 3, weeks: int = 6, per_week: int = 400) -> pd.Dat
     })
 
 
-def test_performance_uses_worked_matured_rows_and_the_training_metrics():
+def test_performance_uses_every_matured_row_worked_or_not_and_the_training_metrics():
     scores = backtest_frame()
     scores.loc[:50, "label"] = pd.NA
     table = performance_table(scores, ["model_version"], "A")
-    known = scores[scores["label"].notna() & ~scores["is_never_worked"]]
+    known = scores[scores["label"].notna()]
+    assert scores.loc[known.index, "is_never_worked"].any()  # unworked leads are judged like the rest
     labels, probabilities = known["label"].to_numpy(dtype=float), known["probability"].to_numpy()
     row = table.iloc[0]
     assert row["snapshots"] == len(known)
@@ -199,7 +200,7 @@ def test_performance_tables_are_empty_but_typed_without_scores():
 
 def test_calibration_bins_sum_to_the_rows():
     bins = calibration_bins(backtest_frame())
-    assert bins["snapshots"].sum() == (~backtest_frame()["is_never_worked"]).sum()
+    assert bins["snapshots"].sum() == len(backtest_frame())
     assert (bins["abs_gap"] >= 0).all()
 
 
@@ -238,3 +239,48 @@ def test_report_figures_draw_the_data_they_get():
                              "scores": pd.DataFrame({"lead_score": [5, 50, 95], "priority_band": ["D", "C", "A"]})})
     assert len(figures["chart-conversion-by-band"].data) == 4
     assert sum(len(trace.x) for trace in figures["chart-score-distribution"].data) == 3
+
+
+def backtest_results_frame() -> pd.DataFrame:
+    """ml_backtest_results of champion v1 at two cuts (the model trained at the first, not at the second)."""
+    from leadscore.ml.backtest import backtest_results
+
+    rng = np.random.default_rng(4)
+    frames = []
+    for cut, status in (("2024-03-04", "scored"), ("2024-03-11", "not_trained")):
+        probability = rng.random(200)
+        frames.append(pd.DataFrame({
+            "model_version": "v1", "cut_date": pd.Timestamp(cut), "lead_id": [f"L{i}" for i in range(200)],
+            "lead_age_days": rng.integers(0, 200, 200), "label": (rng.random(200) < probability).astype(int),
+            "probability": probability if status == "scored" else np.nan,
+            "priority_band": np.select([probability > 0.8, probability > 0.5, probability > 0.2], ["A", "B", "C"], "D"),
+            "rule_points": rng.integers(0, 5, 200).astype(float), "recency_score": rng.random(200),
+            "rule_points_probability": 0.5, "recency_probability": 0.5, "model_status": status,
+            "model_reason": "trained" if status == "scored" else "InsufficientDataError: too few leads",
+        }).assign(is_young=lambda f: f["lead_age_days"] < 100))
+    return backtest_results(pd.concat(frames, ignore_index=True), BANDS)
+
+
+def test_report_shows_the_champions_backtest_beside_the_baselines():
+    results = backtest_results_frame()
+    tables = {"bands": BANDS, "backtest": pd.concat([results, results.assign(model_version="v0")]),
+              "champion": pd.DataFrame({"model_version": ["v1"], "scoring_method": ["model"], "algorithm": ["lightgbm"],
+                                        "trained_at": [pd.Timestamp("2024-06-03")], "retrain_reason": ["no model yet"],
+                                        "test_auc_roc": [0.8], "test_ece": [0.01]})}
+    table = backtest_table(champion_backtest(tables))
+    assert len(table) == 4 and set(table["cohort"]) == {"all_open", "under_100_days"}
+    first = table[(table["cut_date"] == "2024-03-04") & (table["cohort"] == "all_open")].iloc[0]
+    assert first["model_auc"] > 0.7 and first["model_status"] == "evaluated"
+    assert first["rule_points_auc"] == pytest.approx(
+        results.query("cohort == 'all_open' and scorer == 'rule_points' and band == 'all'")["auc_roc"].iloc[0])
+    second = table[(table["cut_date"] == "2024-03-11") & (table["cohort"] == "all_open")].iloc[0]
+    assert np.isnan(second["model_auc"]) and second["model_status"] == "not_trained"
+    assert not np.isnan(second["recency_auc"])
+    figure = build_figures(tables)["chart-backtest-bands"]
+    assert len(figure.data) == 2 * 2 * 3  # two cohorts, precision and recall, three scorers
+    model_precision = next(trace for trace in figure.data if trace.name == "model")
+    assert list(model_precision.x) == ["A", "B", "C", "D"]
+    band_a = results.query("cohort == 'all_open' and scorer == 'model' and band == 'A'").iloc[0]
+    assert model_precision.y[0] == pytest.approx(band_a["precision"])
+    page = render_report(tables)
+    assert "As-of backtest" in page and "not_trained" in page

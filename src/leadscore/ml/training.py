@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from importlib.metadata import version
@@ -55,7 +55,7 @@ from .candidates import (
 )
 from .explain import explain, fit_linear_surrogate, mean_abs_contributions
 from .features import feature_kinds, make_encoder, normalize_catalog, select_feature_columns
-from .frames import DATE_COLUMN, LABEL_COLUMN, LEAD_COLUMN, label_array, sort_by_key, trainable_mask
+from .frames import DATE_COLUMN, LABEL_COLUMN, LEAD_COLUMN, as_dates, label_array, sort_by_key, trainable_mask
 from .guards import InsufficientDataError, check_minimum_data, check_no_protected_features, leakage_check
 from .metrics import DEFAULT_THRESHOLDS, calibration_table, evaluate, lift_table
 from .registry import ModelBundle, finalize_bundle, predict_proba, serialize_model
@@ -69,8 +69,8 @@ SELECTION_RULE = (
     "is within auc_tolerance of the best; ties go to the simpler algorithm"
 )
 PROMOTION_RULE = (
-    "promote when the challenger's AUC on the newest matured holdout beats the champion's by at least "
-    "min_auc_gain and its log loss is not worse by more than log_loss_tolerance"
+    "promote when the challenger's AUC on the newest matured holdout (the test rows at the newest test date) beats "
+    "the champion's by at least min_auc_gain and its log loss is not worse by more than log_loss_tolerance"
 )
 
 
@@ -173,6 +173,24 @@ def should_promote(
     loss_ok = (challenger_loss is not None and champion_loss is not None
                and challenger_loss <= champion_loss + log_loss_tolerance)
     return bool(challenger_auc >= champion_auc + min_auc_gain and loss_ok)
+
+
+def newest_cut_mask(test: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    """The test rows the champion/challenger decision is taken on: those at the newest test date (the newest
+    matured cut: the leads open then). While that date holds a single outcome class, where AUC is undefined, older
+    test dates are added one at a time, newest first, until both classes are present.
+
+    Returns
+    -------
+    numpy.ndarray of bool, aligned with ``test``.
+    """
+    dates = as_dates(test[DATE_COLUMN]).to_numpy()
+    labels = np.asarray(labels)
+    for start in np.unique(dates)[::-1]:
+        mask = dates >= start
+        if 0 < labels[mask].sum() < mask.sum():
+            return mask
+    return np.ones(len(test), dtype=bool)
 
 
 def _utc_naive(moment: datetime | date | str) -> pd.Timestamp:
@@ -335,6 +353,7 @@ def train_lead_model(
     current_champion: ModelBundle | None = None,
     min_auc_gain: float = 0.005,
     refit_on_validation: bool = True,
+    excluded_features: Mapping[str, str] | None = None,
 ) -> TrainingResult:
     """Train candidates, pick and calibrate a champion, and evaluate it against baselines.
 
@@ -384,6 +403,8 @@ def train_lead_model(
         with the same hyperparameters on train plus validation (the newest rows before the test embargo) and ship
         that model with the same calibration map. The test split, never used for a choice, then measures the model
         that ships; it appears in the reports as ``<algorithm>_refit``.
+    excluded_features : mapping, optional
+        ``{feature: reason}`` of catalog features not to use (the train/serve skew guard, unusable custom fields).
 
     Returns
     -------
@@ -410,7 +431,7 @@ def train_lead_model(
         if labels[name].sum() == 0 or labels[name].sum() == len(labels[name]):
             raise InsufficientDataError(f"the {name} split has a single outcome class; more history is needed")
 
-    features = select_feature_columns(data, catalog)
+    features = [name for name in select_feature_columns(data, catalog) if name not in (excluded_features or {})]
     if not features:
         raise ValueError("no usable feature: check the catalog feature names against the frame columns")
     check_no_protected_features(features, catalog)
@@ -531,13 +552,16 @@ def train_lead_model(
     promote = None
     champion_holdout = None
     if current_champion is not None:
+        # judged on the newest matured cut (the leads open at the newest test date), as production scores them
+        holdout = newest_cut_mask(test, labels["test"])
+        challenger_holdout = evaluate(labels["test"][holdout], champion_test[holdout], thresholds=thresholds)
         try:
-            current_probabilities = predict_proba(current_champion, test)
-            champion_holdout = evaluate(labels["test"], current_probabilities, thresholds=thresholds)
+            current_probabilities = predict_proba(current_champion, test.loc[holdout])
+            champion_holdout = evaluate(labels["test"][holdout], current_probabilities, thresholds=thresholds)
+            champion_holdout["holdout_start_date"] = as_dates(test.loc[holdout, DATE_COLUMN]).min().date().isoformat()
         except KeyError:
             champion_holdout = None  # the old model's features no longer exist: it cannot score
-        promote = should_promote(evaluated[champion_key]["metrics"]["test"], champion_holdout,
-                                 min_auc_gain=min_auc_gain)
+        promote = should_promote(challenger_holdout, champion_holdout, min_auc_gain=min_auc_gain)
 
     champion_metrics = evaluated[champion_key]["metrics"]
     registry_row = json_safe({

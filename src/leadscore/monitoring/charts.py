@@ -11,6 +11,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 BAND_COLORS: dict[str, str] = {"A": "#1a9850", "B": "#91cf60", "C": "#fc8d59", "D": "#d73027"}
+#: The scorers of ml_backtest_results, as the backtest chart names and colours them.
+SCORER_LABELS: dict[str, str] = {"model": "model", "rule_points": "rule points", "recency": "recency"}
+SCORER_COLORS: dict[str, str] = {"model": "#4575b4", "rule_points": "#fdae61", "recency": "#abd9e9"}
 LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=60, r=30, t=60, b=50),
               legend=dict(orientation="h", y=-0.2))
 
@@ -151,3 +154,35 @@ def performance_over_time(weekly: pd.DataFrame) -> go.Figure:
         figure.add_trace(go.Scatter(x=rows["week_start"], y=rows["top_band_recall"], mode="lines",
                                     line=dict(dash="dot"), name=f"recall {version}"), row=1, col=2)
     return figure.update_layout(title=title, **LAYOUT)
+
+
+def backtest_bands(results: pd.DataFrame, bands_seed: pd.DataFrame) -> go.Figure:
+    """Precision and recall per band of the model, the rule points and recency on the leads open at the backtest
+    cuts (``ml_backtest_results`` of one model version), pooled over the cuts; one row of panels per cohort, the
+    bands best first (``score_bands`` seed)."""
+    title = ("As-of backtest: precision and recall per band on the leads open at each cut (pooled over cuts)<br>"
+             "<sup>the baselines get as many leads per band as the live scorer</sup>")
+    bands = results[(results["band"] != "all") & (results["status"] == "evaluated")] if not results.empty else results
+    if bands.empty:
+        return _empty(title, "No backtest yet (needs a cut date whose horizon has matured)")
+    pooled = bands.groupby(["cohort", "scorer", "band"], as_index=False)[["rows", "positives"]].sum()
+    best_first = bands_seed.sort_values("min_score", ascending=False)["band"].astype(str).tolist()
+    pooled["band_rank"] = pooled["band"].map({band: rank for rank, band in enumerate(best_first)})
+    evaluated = results[(results["band"] == "all") & (results["status"] == "evaluated")]
+    converted = evaluated.groupby(["cohort", "scorer"], as_index=False)["positives"].sum()
+    pooled = pooled.merge(converted.rename(columns={"positives": "converted"}), on=["cohort", "scorer"])
+    pooled["precision"] = pooled["positives"] / pooled["rows"].where(pooled["rows"] > 0)
+    pooled["recall"] = pooled["positives"] / pooled["converted"].where(pooled["converted"] > 0)
+    cohorts = [cohort for cohort in ("all_open", "under_100_days") if cohort in set(pooled["cohort"])]
+    figure = make_subplots(rows=len(cohorts), cols=2,
+                           subplot_titles=[f"{metric} ({cohort})" for cohort in cohorts
+                                           for metric in ("precision", "recall")])
+    for row, cohort in enumerate(cohorts, start=1):
+        for scorer, label in SCORER_LABELS.items():
+            series = pooled[(pooled["cohort"] == cohort) & (pooled["scorer"] == scorer)].sort_values("band_rank")
+            for column, metric in enumerate(("precision", "recall"), start=1):
+                figure.add_trace(go.Bar(x=series["band"], y=series[metric], name=label, legendgroup=scorer,
+                                        marker_color=SCORER_COLORS[scorer], showlegend=row == 1 and column == 1),
+                                 row=row, col=column)
+    layout = {**LAYOUT, "height": 300 + 260 * len(cohorts), "margin": dict(l=60, r=30, t=100, b=50)}
+    return figure.update_layout(title=title, barmode="group", legend_traceorder="grouped", **layout)

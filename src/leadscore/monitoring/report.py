@@ -35,13 +35,14 @@ REPORT_TABLES: dict[str, tuple[str, str]] = {
     "fairness": ("models", "ml_fairness_by_segment"),
     "exploration": ("models", "ml_exploration_estimate"),
     "feedback": ("models", "ml_feedback_by_band"),
+    "backtest": ("models", "ml_backtest_results"),
     "bands": ("seeds", "score_bands"),
 }
 
 #: The div ids of the charts, in page order.
 CHART_IDS: tuple[str, ...] = (
     "chart-calibration", "chart-lift-gain", "chart-score-distribution", "chart-feature-importance",
-    "chart-drift-over-time", "chart-conversion-by-band", "chart-performance-over-time",
+    "chart-drift-over-time", "chart-conversion-by-band", "chart-performance-over-time", "chart-backtest-bands",
 )
 
 
@@ -73,6 +74,33 @@ def _frame(tables: dict[str, pd.DataFrame], name: str, columns: Sequence[str]) -
     return frame if not frame.empty else pd.DataFrame({column: [] for column in columns})
 
 
+def champion_backtest(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The live champion's rows of ml_backtest_results (the model or the rule fallback), or an empty frame."""
+    results, champion = tables.get("backtest", pd.DataFrame()), tables.get("champion", pd.DataFrame())
+    if results.empty or champion.empty:
+        return pd.DataFrame()
+    return results[results["model_version"] == champion["model_version"].iloc[0]]
+
+
+def backtest_table(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per cut and cohort: rows, conversions, and AUC and ECE of the model beside the rule points and
+    recency (a model that was not trained at a cut shows its status instead)."""
+    if results.empty:
+        return pd.DataFrame()
+    overall = results[results["band"] == "all"]
+    keys = ["cut_date", "cohort"]
+    table = overall.groupby(keys, as_index=False, sort=True).agg(leads=("rows", "max"), converted=("positives", "max"))
+    for scorer in ("model", "rule_points", "recency"):
+        rows = overall[overall["scorer"] == scorer].set_index(keys)
+        index = table.set_index(keys).index
+        table[f"{scorer}_auc"] = rows["auc_roc"].reindex(index).to_numpy()
+        table[f"{scorer}_ece"] = rows["ece"].reindex(index).to_numpy()
+    model = overall[overall["scorer"] == "model"].set_index(keys)["status"]
+    table["model_status"] = model.reindex(table.set_index(keys).index).to_numpy()
+    table["cut_date"] = pd.to_datetime(table["cut_date"]).dt.strftime("%Y-%m-%d")
+    return table
+
+
 def build_figures(tables: dict[str, pd.DataFrame]) -> dict[str, object]:
     """Every chart of the report, keyed by its div id."""
     champion = _live_model(tables.get("champion", pd.DataFrame()))
@@ -101,6 +129,7 @@ def build_figures(tables: dict[str, pd.DataFrame]) -> dict[str, object]:
         "chart-performance-over-time": charts.performance_over_time(
             _frame(tables, "performance_by_week", ["model_version", "week_start", "auc_roc", "top_band_precision",
                                                    "top_band_recall"])),
+        "chart-backtest-bands": charts.backtest_bands(champion_backtest(tables), bands),
     }
 
 
@@ -144,6 +173,11 @@ table.data th {{ background: #f4f4f4; }} section.chart {{ margin: 12px 0 28px; }
 <p class="summary">Scoring date {html.escape(str(scoring_date)[:10])}. {summary} {breached} of {len(alerts)} checks breached.</p>
 <h2>Alerts</h2>
 {_table_html(alert_rows, ["check_name", "status", "observed_value", "threshold", "triggers_retrain", "detail"], "No alerts table yet.")}
+<h2>As-of backtest: the leads open at each cut, scored by a model trained before it</h2>
+<p class="summary">At each of the newest matured cut dates, a model of the champion's algorithm trained only on
+outcomes known before the cut scores every lead open then; the rule points and recency (most recent engagement
+first) rank the same leads. AUC ranks, ECE measures calibration on those leads.</p>
+{_table_html(backtest_table(champion_backtest(tables)), ["cut_date", "cohort", "leads", "converted", "model_auc", "rule_points_auc", "recency_auc", "model_ece", "rule_points_ece", "recency_ece", "model_status"], "No backtest yet: it needs a trained or fallback champion and a cut date whose horizon has matured.")}
 <h2>Performance on the newest matured weeks</h2>
 {_table_html(recent, ["model_version", "period_start", "period_end", "snapshots", "conversion_rate", "mean_probability", "auc_roc", "expected_calibration_error", "top_band_precision", "top_band_recall"], "No matured snapshot scored yet.")}
 <h2>Charts</h2>
