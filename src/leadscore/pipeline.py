@@ -164,9 +164,10 @@ def retrain_reason(
     """Why this build should train, or None when it reuses the champion.
 
     Trains when forced (var retrain), when a monitor asks for it, when no model exists, or when the champion is
-    older than retrain_every_days. An earlier attempt that lacked data is not repeated until the labeled history
-    changes, so a rebuild on the same data adds no registry row, unless that attempt holds no fallback probability
-    map although matured history exists (a row written before the package stored one).
+    older than retrain_every_days. An earlier attempt that gave no live model (too little data, or a model that
+    did not beat the rule points) is not repeated until the labeled history changes, so a rebuild on the same data
+    adds no registry row, unless that attempt holds no fallback probability map although matured history exists
+    (a row written before the package stored one).
     """
     if settings.force_retrain:
         return "forced by var retrain"
@@ -178,7 +179,7 @@ def retrain_reason(
             latest = registry.sort_values("trained_at", kind="mergesort").iloc[-1]
             same_history = (latest["labeled_leads"], latest["labeled_positives"]) == history
             calibrated = pd.notna(latest.get("fallback_calibration_json")) or history[0] == 0
-            if latest["status"] == "insufficient_data" and same_history and calibrated:
+            if same_history and calibrated:
                 return None
         return "no model yet"
     age_days = (pd.Timestamp(now).tz_localize(None) - pd.Timestamp(champion["trained_at"])).days
@@ -248,8 +249,10 @@ def registry_update(
     """The rows a build appends to the model registry: none, one trained model, or one insufficient-data mark.
 
     Thin or odd data degrades instead of failing: too little history, or no split with both outcomes in every part,
-    gives an insufficient_data row (scores fall back to the rule points, reason in ``promotion_reason``); no usable
-    deal amounts give a model without a deal-size model. Every row carries ``fallback_calibration_json``, the rule
+    gives an insufficient_data row (scores fall back to the rule points, reason in ``promotion_reason``); a first
+    model whose test AUC is below the rule points' on the same rows is recorded but not promoted, so the rule points
+    stay live; no usable deal amounts give a model without a deal-size model. Every row carries
+    ``fallback_calibration_json``, the rule
     points' probability map fitted on the matured rows of ``features``
     (:func:`leadscore.ml.rules.rule_points_calibration`), and ``limitations``, sentences saying what the run could
     not do.
@@ -330,7 +333,16 @@ def registry_update(
     won_deal_rows = features if won_deal_features is None else won_deal_features
     deal_model_json, deal_note = fit_deal_size(won_deal_training_frame(won_deal_rows, won_deals), catalog,
                                                settings.random_state)
-    if champion is None:
+    promotion_notes = []
+    model_auc, rules_auc = result.registry_row.get("test_auc_roc"), result.registry_row.get("rule_points_test_auc_roc")
+    if champion is None and model_auc is not None and rules_auc is not None and model_auc < rules_auc:
+        # the rule points are the baseline every model must beat: a first model that does not keeps them live
+        promoted, why = False, (f"not promoted: test AUC {model_auc:.3f} is below the rule points' {rules_auc:.3f} on "
+                                "the same rows; scoring stays on the rule-based points")
+        promotion_notes.append(f"The model does not beat the rule points on its test split (AUC {model_auc:.3f} "
+                              f"against {rules_auc:.3f}), so scores stay on the rule points with their calibrated "
+                              "probability.")
+    elif champion is None:
         promoted, why = True, "first trained model"
     elif result.promote:
         promoted, why = True, f"beats {champion.version_id} on the newest matured holdout"
@@ -345,7 +357,7 @@ def registry_update(
         "evaluation_json": _evaluation_json(result),
         "feature_importance_json": json.dumps(json_safe(result.feature_importance.reset_index().to_dict("records"))),
         "deal_size_model_json": deal_model_json,
-        "limitations": _sentences([*result.limitations, deal_note]),
+        "limitations": _sentences([*result.limitations, deal_note, *promotion_notes]),
     }
     return conform_to_schema(pd.DataFrame([row]))
 

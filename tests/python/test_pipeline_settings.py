@@ -133,3 +133,24 @@ def test_a_fallback_row_without_a_probability_map_is_retried_once_history_exists
     assert retrain_reason(older, NOW, SETTINGS, history) == "no model yet"
     calibrated = pd.DataFrame([{**latest, "fallback_calibration_json": '{"a": 0.0, "b": -2.0}'}])
     assert retrain_reason(calibrated, NOW, SETTINGS, history) is None
+
+
+def test_a_first_model_that_does_not_beat_the_rule_points_is_recorded_but_not_promoted(snapshots):
+    rng = np.random.default_rng(3)
+    secret = snapshots.copy()
+    secret["is_hot"] = rng.random(len(secret)) < 0.2  # read by a rule, not a model input (not in the catalog)
+    labelled = secret["label"].notna()
+    hot_rate = np.where(secret.loc[labelled, "is_hot"], 0.6, 0.02)
+    secret.loc[labelled, "label"] = (rng.random(labelled.sum()) < hot_rate).astype(float)
+    hot_rule = pd.DataFrame([{"rule_id": "hot", "rule_type": "behaviour", "feature_name": "is_hot", "match_value": "true",
+                              "min_value": None, "max_value": None, "points": 60, "points_basis": "once", "cap": None,
+                              "description": "hot"}])
+    row = registry_update(secret, make_catalog(), pd.concat([rules(), hot_rule], ignore_index=True),
+                          won_deals(secret, 5000.0), None, now=NOW, settings=SETTINGS).iloc[0]
+    assert row["status"] == "trained" and not row["is_promoted"]
+    assert row["test_auc_roc"] < row["rule_points_test_auc_roc"]
+    assert "below the rule points'" in row["promotion_reason"]
+    assert "does not beat the rule points on its test split" in row["limitations"]
+    history = (int(row["labeled_leads"]), int(row["labeled_positives"]))
+    assert retrain_reason(pd.DataFrame([row]), NOW, SETTINGS, history) is None  # not retried on the same data
+    assert retrain_reason(pd.DataFrame([row]), NOW, SETTINGS, (history[0] + 1, history[1])) == "no model yet"
