@@ -16,17 +16,24 @@
 {%- endmacro %}
 
 
-{#- The champion and, when it is a model, every table the SQL needs, read at compile time. -#}
+{#-
+    The champion and, when it is a model, every table the SQL needs, read at compile time. fallback_calibration is
+    the rule points' probability map of the champion row (a Platt map, leadscore.ml.rules.rule_points_calibration),
+    or none.
+-#}
 {% macro sql_scorer_champion() %}
     {%- set scorer = {'scoring_method': 'rule_based_fallback', 'model_version': 'rules', 'algorithm': none,
                       'renderable': false, 'parameters': {}, 'features': {}, 'levels': {}, 'trees': {},
-                      'terms': {}, 'curves': {}, 'kinds': {}} -%}
+                      'terms': {}, 'curves': {}, 'kinds': {}, 'fallback_calibration': none} -%}
     {%- if not execute -%}{{ return(scorer) }}{%- endif -%}
-    {%- set champion = run_query('select model_version, scoring_method, algorithm from ' ~ ref('ml_champion_model')) -%}
+    {%- set champion = run_query('select model_version, scoring_method, algorithm, fallback_calibration_json from '
+                                 ~ ref('ml_champion_model')) -%}
     {%- if champion.rows | length == 0 -%}{{ return(scorer) }}{%- endif -%}
     {%- set row = champion.rows[0] -%}
     {%- do scorer.update({'model_version': row['model_version'], 'scoring_method': row['scoring_method'],
-                          'algorithm': row['algorithm']}) -%}
+                          'algorithm': row['algorithm'],
+                          'fallback_calibration': fromjson(row['fallback_calibration_json'])
+                              if row['fallback_calibration_json'] is not none else none}) -%}
     {%- if row['scoring_method'] != 'model' -%}{{ return(scorer) }}{%- endif -%}
     {%- set version = "where model_version = '" ~ row['model_version'] ~ "'" -%}
 

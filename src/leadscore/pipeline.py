@@ -56,6 +56,7 @@ REGISTRY_SCHEMA: dict[str, str] = {
     "features_json": "string",
     "hyperparameters_json": "string",
     "calibration_method": "string",
+    "split_mode": "string",
     "train_start_date": "datetime64[us]",
     "train_end_date": "datetime64[us]",
     "validation_start_date": "datetime64[us]",
@@ -88,6 +89,8 @@ REGISTRY_SCHEMA: dict[str, str] = {
     "feature_importance_json": "string",
     "model_json": "string",
     "deal_size_model_json": "string",
+    "fallback_calibration_json": "string",
+    "limitations": "string",
     "skew_dropped_features_json": "string",
     "package_version": "string",
 }
@@ -145,13 +148,12 @@ def current_champion(registry: pd.DataFrame | None) -> pd.Series | None:
 
 
 #: ``lead_features`` rows a model can learn from, as SQL (the warehouse side of :func:`leadscore.ml.trainable_mask`).
-TRAINABLE_ROWS_SQL = (
-    "label is not null and coalesce(is_label_mature, false) and not coalesce(is_never_worked, false)"
-)
+#: Labelled and matured, nothing else: a row is never kept or dropped on what happened after its snapshot date.
+TRAINABLE_ROWS_SQL = "label is not null and coalesce(is_label_mature, false)"
 
 
 def labeled_history(features: pd.DataFrame) -> tuple[int, int]:
-    """Distinct leads with a matured, worked label, and how many of their snapshots converted."""
+    """Distinct leads with a matured label, and how many of their snapshots converted."""
     trainable = features[trainable_mask(features)]
     return int(trainable["lead_id"].nunique()), int(trainable["label"].astype(float).sum())
 
@@ -162,8 +164,10 @@ def retrain_reason(
     """Why this build should train, or None when it reuses the champion.
 
     Trains when forced (var retrain), when a monitor asks for it, when no model exists, or when the champion is
-    older than retrain_every_days. An earlier attempt that lacked data is not repeated until the labeled history
-    changes, so a rebuild on the same data adds no registry row.
+    older than retrain_every_days. An earlier attempt that gave no live model (too little data, or a model that
+    did not beat the rule points) is not repeated until the labeled history changes, so a rebuild on the same data
+    adds no registry row, unless that attempt holds no fallback probability map although matured history exists
+    (a row written before the package stored one).
     """
     if settings.force_retrain:
         return "forced by var retrain"
@@ -174,7 +178,8 @@ def retrain_reason(
         if registry is not None and not registry.empty:
             latest = registry.sort_values("trained_at", kind="mergesort").iloc[-1]
             same_history = (latest["labeled_leads"], latest["labeled_positives"]) == history
-            if latest["status"] == "insufficient_data" and same_history:
+            calibrated = pd.notna(latest.get("fallback_calibration_json")) or history[0] == 0
+            if same_history and calibrated:
                 return None
         return "no model yet"
     age_days = (pd.Timestamp(now).tz_localize(None) - pd.Timestamp(champion["trained_at"])).days
@@ -202,6 +207,32 @@ def _evaluation_json(result) -> str:
     return json.dumps(json_safe({name: table.to_dict("records") for name, table in tables.items()}))
 
 
+def fallback_probability_note(calibration: dict | None) -> str | None:
+    """What the rule-point fallback's probability is when it is not fitted to the points, as a sentence."""
+    if calibration is None:
+        return ("No conversion probability under the rule-point fallback: no labelled, matured snapshot to "
+                "calibrate the points on, so conversion_probability is null.")
+    if calibration.get("fit") == "observed_rate":
+        return (f"Under the rule-point fallback conversion_probability is the observed conversion rate "
+                f"({calibration['positives']} converted of {calibration['rows']} matured snapshots) for every "
+                "lead: too few of one outcome to fit the points to probabilities.")
+    return None
+
+
+def fit_deal_size(won_frame: pd.DataFrame, catalog: pd.DataFrame, random_state: int) -> tuple[str | None, str | None]:
+    """The serialized deal-size model, or None with a sentence saying why there is none."""
+    try:
+        model = fit_deal_size_model(won_frame, catalog, random_state=random_state)
+    except InsufficientDataError as error:
+        return None, (f"No deal-size model: {error}, so expected_deal_size and expected_deal_value are null.")
+    return serialize_deal_size_model(model), None
+
+
+def _sentences(notes: list) -> str | None:
+    kept = [note for note in notes if note]
+    return " ".join(kept) if kept else None
+
+
 def registry_update(
     features: pd.DataFrame,
     catalog: pd.DataFrame,
@@ -216,6 +247,15 @@ def registry_update(
     scoring_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The rows a build appends to the model registry: none, one trained model, or one insufficient-data mark.
+
+    Thin or odd data degrades instead of failing: too little history, or no split with both outcomes in every part,
+    gives an insufficient_data row (scores fall back to the rule points, reason in ``promotion_reason``); a first
+    model whose test AUC is below the rule points' on the same rows is recorded but not promoted, so the rule points
+    stay live; no usable deal amounts give a model without a deal-size model. Every row carries
+    ``fallback_calibration_json``, the rule
+    points' probability map fitted on the matured rows of ``features``
+    (:func:`leadscore.ml.rules.rule_points_calibration`), and ``limitations``, sentences saying what the run could
+    not do.
 
     Parameters
     ----------
@@ -240,10 +280,13 @@ def registry_update(
     leadscore.ml.LeakageError
         When a single feature predicts the label almost perfectly: the run fails, naming it.
     """
+    from leadscore.ml.rules import rule_points_calibration
+
     history = labeled_history(features) if history is None else history
     reason = retrain_reason(registry, now, settings, history)
     if reason is None:
         return empty_registry()
+    fallback_calibration = rule_points_calibration(features, rules)
     base = {
         "trained_at": pd.Timestamp(now).tz_localize(None),
         "retrain_reason": reason,
@@ -251,6 +294,7 @@ def registry_update(
         "labeled_positives": history[1],
         "horizon_days": settings.horizon_days,
         "random_state": settings.random_state,
+        "fallback_calibration_json": json.dumps(fallback_calibration) if fallback_calibration else None,
         "package_version": __version__,
     }
     features, catalog, won_deal_features, skew = skew_guard(features, catalog, scoring_rows, settings,
@@ -281,13 +325,24 @@ def registry_update(
             "algorithm": "rule_points",
             "is_promoted": False,
             "promotion_reason": f"not trained: {error}; scoring falls back to the rule-based points",
+            "limitations": _sentences([f"No model trained: {str(error).rstrip('.')}.",
+                                       fallback_probability_note(fallback_calibration)]),
         }
         return conform_to_schema(pd.DataFrame([row]))
 
     won_deal_rows = features if won_deal_features is None else won_deal_features
-    deal_model = fit_deal_size_model(won_deal_training_frame(won_deal_rows, won_deals), catalog,
-                                     random_state=settings.random_state)
-    if champion is None:
+    deal_model_json, deal_note = fit_deal_size(won_deal_training_frame(won_deal_rows, won_deals), catalog,
+                                               settings.random_state)
+    promotion_notes = []
+    model_auc, rules_auc = result.registry_row.get("test_auc_roc"), result.registry_row.get("rule_points_test_auc_roc")
+    if champion is None and model_auc is not None and rules_auc is not None and model_auc < rules_auc:
+        # the rule points are the baseline every model must beat: a first model that does not keeps them live
+        promoted, why = False, (f"not promoted: test AUC {model_auc:.3f} is below the rule points' {rules_auc:.3f} on "
+                                "the same rows; scoring stays on the rule-based points")
+        promotion_notes.append(f"The model does not beat the rule points on its test split (AUC {model_auc:.3f} "
+                              f"against {rules_auc:.3f}), so scores stay on the rule points with their calibrated "
+                              "probability.")
+    elif champion is None:
         promoted, why = True, "first trained model"
     elif result.promote:
         promoted, why = True, f"beats {champion.version_id} on the newest matured holdout"
@@ -301,7 +356,8 @@ def registry_update(
         "promotion_reason": why,
         "evaluation_json": _evaluation_json(result),
         "feature_importance_json": json.dumps(json_safe(result.feature_importance.reset_index().to_dict("records"))),
-        "deal_size_model_json": serialize_deal_size_model(deal_model),
+        "deal_size_model_json": deal_model_json,
+        "limitations": _sentences([*result.limitations, deal_note, *promotion_notes]),
     }
     return conform_to_schema(pd.DataFrame([row]))
 
@@ -577,16 +633,38 @@ def _contact_sla(bands: pd.DataFrame, band: pd.Series) -> pd.Series:
     return band.map(sla).astype("Float64")
 
 
-def rule_based_scores(rows: pd.DataFrame, rules: pd.DataFrame, bands: pd.DataFrame, model_version: str) -> pd.DataFrame:
-    """The fallback when no model is trained: rule points as the 1-99 score, fired rules as the reasons."""
-    from leadscore.ml import assign_band, rule_points_breakdown
+def rule_based_scores(
+    rows: pd.DataFrame,
+    rules: pd.DataFrame,
+    bands: pd.DataFrame,
+    model_version: str,
+    calibration: dict | None = None,
+) -> pd.DataFrame:
+    """The fallback when no model is trained: rule points as the 1-99 score, fired rules as the reasons.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Open leads to score (``int_open_leads_to_score``).
+    rules, bands : pandas.DataFrame
+        The ``lead_scoring_rules`` and ``score_bands`` seeds.
+    model_version : str
+        The registry row the fallback belongs to.
+    calibration : dict, optional
+        The points-to-probability map of that row (``fallback_calibration_json``,
+        :func:`leadscore.ml.rules.rule_points_calibration`); ``conversion_probability`` is null without one.
+    """
+    from leadscore.ml import apply_calibration, assign_band, rule_points_breakdown
 
     breakdown = rule_points_breakdown(rows, rules)
     descriptions = dict(zip(rules["rule_id"].astype(str), rules["description"].astype(str)))
     points = breakdown.to_numpy(dtype=float)
     names = np.array([descriptions.get(rule_id, rule_id) for rule_id in breakdown.columns], dtype=object)
-    scores = np.clip(np.rint(points.sum(axis=1)), 1, 99).astype(int)
+    total = points.sum(axis=1)
+    scores = np.clip(np.rint(total), 1, 99).astype(int)
     result = pd.DataFrame({"lead_id": rows["lead_id"].to_numpy(), "as_of_date": rows["as_of_date"].to_numpy()})
+    if calibration is not None:
+        result["conversion_probability"] = apply_calibration(calibration, total)
     result["lead_score"] = scores
     result["priority_band"] = assign_band(scores, bands)
     result["contact_sla_hours"] = _contact_sla(bands, result["priority_band"]).to_numpy()
@@ -602,6 +680,14 @@ def rule_based_scores(rows: pd.DataFrame, rules: pd.DataFrame, bands: pd.DataFra
     return _conform(result, SCORE_SCHEMA)
 
 
+def fallback_calibration(champion: pd.DataFrame) -> dict | None:
+    """The rule points' probability map stored on the ``ml_champion_model`` row, or None (no row or no map)."""
+    if champion.empty or "fallback_calibration_json" not in champion.columns:
+        return None
+    text = champion["fallback_calibration_json"].iloc[0]
+    return json.loads(text) if isinstance(text, str) else None
+
+
 def score_open_leads(
     rows: pd.DataFrame,
     champion: pd.DataFrame,
@@ -609,16 +695,22 @@ def score_open_leads(
     bands: pd.DataFrame,
     rules: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Probability, 1-99 score, band, SLA, expected value and reasons for every open lead."""
+    """Probability, 1-99 score, band, SLA, expected value and reasons for every open lead.
+
+    With a live model: its calibrated probability, score and reasons, and the expected deal size and value when the
+    model has a deal-size model (null otherwise). Without one (``champion`` empty or marked
+    ``rule_based_fallback``): :func:`rule_based_scores` with the row's fallback probability map.
+    """
     from leadscore.ml import deserialize_deal_size_model, score_leads
 
     live = champion[champion["scoring_method"] == "model"] if not champion.empty else champion
     if live.empty:
         version = champion["model_version"].iloc[0] if not champion.empty else "rules"
-        return rule_based_scores(rows, rules, bands, version)
+        return rule_based_scores(rows, rules, bands, version, fallback_calibration(champion))
     row = live.iloc[0]
     bundle = deserialize_model(row["model_json"])
-    deal_model = deserialize_deal_size_model(row["deal_size_model_json"])
+    deal_text = row.get("deal_size_model_json")
+    deal_model = deserialize_deal_size_model(deal_text) if isinstance(deal_text, str) else None
     rows, catalog = with_custom_inputs(rows, catalog, bundle.feature_kinds)
     scored = score_leads(bundle, rows, catalog, bands=bands, k=3, deal_size_model=deal_model)
     scored = scored.rename(columns={

@@ -22,8 +22,9 @@ def training_rows(n: int = 2000, seed: int = 0) -> pd.DataFrame:
 
 def test_small_data_guard_reports_counts_found_and_needed():
     frame = training_rows(300)
-    frame["is_never_worked"] = False
-    frame.loc[:99, "is_never_worked"] = True  # these leads do not count
+    frame["is_label_mature"] = True
+    frame.loc[:99, "is_label_mature"] = False  # these leads do not count
+    frame["is_never_worked"] = True  # a point-in-time fact: it counts like any other row
     with pytest.raises(InsufficientDataError) as error:
         check_minimum_data(frame, min_leads=500, min_positives=50)
     message = str(error.value)

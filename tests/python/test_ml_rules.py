@@ -77,3 +77,56 @@ def test_bad_rules_fail_loudly():
         rule_points(leads(), rules().assign(points_basis="weekly"))
     with pytest.raises(ValueError, match="demo_requests"):
         rule_points(leads().drop(columns="demo_requests"), rules())
+
+
+def calibration_rows(n: int = 4000, seed: int = 0) -> pd.DataFrame:
+    """Matured snapshots whose conversion odds rise with the rule points, plus rows that must be ignored."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "pricing_views": rng.poisson(1.5, n).astype(float),
+        "seniority": rng.choice(["vp", "manager", "c_level"], n),
+        "employees": rng.integers(1, 500, n).astype(float),
+        "is_personal_email": rng.random(n) < 0.2,
+        "employee_band": rng.integers(1, 5, n).astype(float),
+        "demo_requests": (rng.random(n) < 0.1).astype(float),
+    })
+    points = rule_points(frame, rules()).to_numpy()
+    frame["label"] = (rng.random(n) < 1 / (1 + np.exp(-(0.05 * points - 3.0)))).astype(float)
+    frame["is_label_mature"] = True
+    frame.loc[: n // 10, "is_label_mature"] = False  # unmatured rows never shape the map
+    frame.loc[: n // 10, "label"] = 1.0
+    return frame
+
+
+def test_fallback_probability_is_platt_on_the_points_fitted_on_matured_rows():
+    from scipy.special import expit
+
+    from leadscore.ml import apply_calibration
+    from leadscore.ml.rules import rule_points_calibration
+
+    frame = calibration_rows()
+    calibration = rule_points_calibration(frame, rules())
+    matured = frame[frame["is_label_mature"]]
+    assert calibration["fit"] == "platt" and calibration["rows"] == len(matured)
+    assert calibration["positives"] == int(matured["label"].sum())
+    assert calibration["a"] == pytest.approx(0.05, abs=0.015) and calibration["b"] == pytest.approx(-3.0, abs=0.4)
+    points = rule_points(matured, rules()).to_numpy()
+    probability = apply_calibration(calibration, points)
+    np.testing.assert_allclose(probability, expit(calibration["a"] * points + calibration["b"]), rtol=1e-12)
+    assert probability.mean() == pytest.approx(matured["label"].mean(), abs=0.005)  # calibrated in the large
+
+
+def test_fallback_probability_is_the_observed_rate_with_too_few_of_one_outcome_and_none_without_history():
+    from scipy.special import expit
+
+    from leadscore.ml.rules import rule_points_calibration
+
+    frame = calibration_rows()
+    matured = frame["is_label_mature"].to_numpy()
+    frame.loc[matured, "label"] = 0.0
+    frame.loc[frame.index[matured][:7], "label"] = 1.0
+    calibration = rule_points_calibration(frame, rules())
+    assert calibration["fit"] == "observed_rate" and calibration["a"] == 0.0 and calibration["positives"] == 7
+    assert expit(calibration["b"]) == pytest.approx(7 / matured.sum())
+    assert rule_points_calibration(frame.assign(is_label_mature=False), rules()) is None
+    assert rule_points_calibration(frame.assign(label=np.nan), rules()) is None

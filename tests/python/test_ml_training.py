@@ -279,3 +279,37 @@ def test_deal_size_model_learns_from_wins_and_falls_back_to_the_median(snapshots
     few = fit_deal_size_model(won.head(12), make_catalog())
     assert few.kind == "median"
     assert np.all(predict_deal_size(few, won) == np.median(won["amount"].head(12)))
+
+
+def test_short_history_trains_a_model_validated_on_held_out_leads():
+    snapshots = make_snapshots(n_leads=1500, weeks=36)  # about eight months: two embargoes of 90 days do not fit
+    result = train_lead_model(snapshots, make_catalog(), make_rules(), horizon_days=90, random_state=7,
+                              algorithms=("logistic",), trained_at=TRAINED_AT)
+    assert result.split_mode == "lead_holdout" and result.registry_row["split_mode"] == "lead_holdout"
+    assert result.champion.metadata["split_mode"] == "lead_holdout"
+    assert any("lead-grouped holdout" in note for note in result.limitations)
+    row = result.registry_row
+    assert row["validation_start_date"] <= row["train_end_date"]  # validation shares the fitting period
+    gap = pd.Timestamp(row["test_start_date"]) - pd.Timestamp(max(row["train_end_date"], row["validation_end_date"]))
+    assert gap.days >= 90  # the one embargo, before the test period
+    assert row["test_auc_roc"] > 0.6
+
+
+def test_a_part_with_a_single_outcome_class_stops_training_with_insufficient_data():
+    snapshots = make_snapshots()
+    labelled_dates = pd.to_datetime(snapshots.loc[snapshots["label"].notna(), "as_of_date"])
+    newest = pd.to_datetime(snapshots["as_of_date"]) >= labelled_dates.quantile(0.9)
+    snapshots.loc[~newest & snapshots["label"].notna(), "label"] = 0.0  # conversions only in the newest weeks
+    assert snapshots["label"].sum() >= 50
+    with pytest.raises(InsufficientDataError, match="single outcome class") as error:
+        train_lead_model(snapshots, make_catalog(), make_rules(), algorithms=("logistic",))
+    assert type(error.value) is InsufficientDataError
+
+
+def test_deal_size_needs_usable_amounts():
+    won = make_snapshots(n_leads=300).drop_duplicates("lead_id").head(40).assign(amount=np.nan)
+    with pytest.raises(InsufficientDataError, match="0 won leads with a positive opportunity amount"):
+        fit_deal_size_model(won, make_catalog())
+    won.loc[won.index[:4], "amount"] = 1000.0  # too few to say anything
+    with pytest.raises(InsufficientDataError, match="4 won leads"):
+        fit_deal_size_model(won, make_catalog())

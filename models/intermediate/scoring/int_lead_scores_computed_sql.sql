@@ -359,7 +359,11 @@ final as (
 
 {%- else %}
 
-{#- No model to render: the rule-based points give the score and the fired rules are the reasons. #}
+{#-
+    No model to render: the rule-based points give the score, the fired rules are the reasons, and the champion
+    row's Platt map on the points (fitted on matured history) gives the probability, null without one.
+#}
+{%- set fallback = scorer.fallback_calibration %}
 
 scoring_rules as (
     select * from {{ ref('lead_scoring_rules') }}
@@ -373,6 +377,7 @@ lead_points as (
     select
         open_leads.lead_id,
         open_leads.as_of_date,
+        sum(rule_points.points) as points,
         cast(least(greatest({{ sql_scorer_rint('sum(rule_points.points)') }}, 1), 99) as {{ dbt.type_int() }}) as lead_score
     from open_leads
     inner join rule_points on open_leads.lead_id = rule_points.lead_id
@@ -410,7 +415,13 @@ final as (
     select
         lead_points.lead_id,
         lead_points.as_of_date,
+    {%- if fallback is not none %}
+        {#- calibration.PROBABILITY_FLOOR keeps probabilities off 0 and 1. #}
+        least(greatest(1.0 / (1.0 + exp(-({{ sql_scorer_double(fallback['a']) }} * lead_points.points
+            + {{ sql_scorer_double(fallback['b']) }}))), 1e-4), 1 - 1e-4) as conversion_probability,
+    {%- else %}
         cast(null as {{ double }}) as conversion_probability,
+    {%- endif %}
         lead_points.lead_score,
         score_bands.band as priority_band,
         cast(score_bands.contact_sla_hours as {{ double }}) as contact_sla_hours,

@@ -66,6 +66,8 @@ select
     test_brier,
     test_ece,
     rule_points_test_auc_roc,
+    limitations,
+    fallback_calibration_json,
     model_json,
     deal_size_model_json
 from final

@@ -5,7 +5,10 @@ model. The number of boosting rounds comes from 5-fold cross-validation with ear
 stopping; the out-of-fold residuals give Duan's smearing factor
 ``mean(exp(residual))``, which turns a predicted log-amount into an expected (mean)
 amount rather than a median. With fewer than ``min_wins`` usable wins the model is the
-median won amount for every lead.
+median won amount for every lead; with fewer than ``min_amounts`` (none at all, when the
+CRM records no amounts) there is no model: :func:`fit_deal_size_model` raises
+:class:`~leadscore.ml.guards.InsufficientDataError` with the reason, and the expected
+deal size and value stay null.
 
 The fitted model serializes to JSON (booster text, encoder dict, numbers) with
 :func:`serialize_deal_size_model`; no pickle involved.
@@ -21,6 +24,7 @@ import pandas as pd
 from .candidates import MAX_THREADS, lightgbm_feature_names
 from .features import FeatureEncoder, feature_kinds, make_encoder, select_feature_columns
 from .frames import sort_by_key, to_float
+from .guards import InsufficientDataError
 
 FORMAT = "leadscore.deal_size_model/1"
 
@@ -60,6 +64,7 @@ def fit_deal_size_model(
     *,
     amount_col: str = "amount",
     min_wins: int = 30,
+    min_amounts: int = 10,
     random_state: int = 42,
     n_jobs: int = MAX_THREADS,
 ) -> DealSizeModel:
@@ -75,6 +80,8 @@ def fit_deal_size_model(
     amount_col : str
     min_wins : int
         Below this many usable wins, fall back to the median amount.
+    min_amounts : int
+        Below this many usable wins, no model at all.
     random_state : int
     n_jobs : int
         Threads for LightGBM (capped at 2).
@@ -82,6 +89,11 @@ def fit_deal_size_model(
     Returns
     -------
     DealSizeModel
+
+    Raises
+    ------
+    InsufficientDataError
+        With fewer than ``min_amounts`` won leads carrying a positive amount, saying how many there are.
     """
     import lightgbm as lgb
 
@@ -90,8 +102,10 @@ def fit_deal_size_model(
     amounts = to_float(ordered[amount_col])
     usable = ~np.isnan(amounts) & (amounts > 0)
     ordered, amounts = ordered.loc[usable], amounts[usable]
-    if len(amounts) == 0:
-        raise ValueError("no won opportunity with a positive amount")
+    if len(amounts) < max(min_amounts, 1):
+        raise InsufficientDataError(
+            f"{len(amounts)} won leads with a positive opportunity amount (need at least {max(min_amounts, 1)})"
+        )
     features = [name for name in select_feature_columns(ordered, catalog) if name != amount_col]
     median_amount = float(np.median(amounts))
     if len(amounts) < min_wins or not features:

@@ -80,10 +80,13 @@ def label_array(frame: pd.DataFrame, label_col: str = LABEL_COLUMN) -> np.ndarra
 
 
 def trainable_mask(frame: pd.DataFrame, label_col: str = LABEL_COLUMN) -> np.ndarray:
-    """Rows usable for training or evaluation: labelled, matured and worked by sales.
+    """Rows usable for training or evaluation: labelled and matured.
 
-    A row qualifies when ``label`` is not null, ``is_label_mature`` is true (when the
-    column exists) and ``is_never_worked`` is false (when the column exists).
+    A row qualifies when ``label`` is not null and ``is_label_mature`` is true (when the
+    column exists). Nothing else selects rows: in particular ``is_never_worked`` (whether
+    sales had touched the lead by the snapshot date) is a point-in-time fact like any
+    feature, and keeping or dropping rows on it, or on any state reached after the
+    snapshot date, would train on a population that scoring never sees.
 
     Parameters
     ----------
@@ -99,8 +102,6 @@ def trainable_mask(frame: pd.DataFrame, label_col: str = LABEL_COLUMN) -> np.nda
     mask = ~np.isnan(to_float(frame[label_col]))
     if "is_label_mature" in frame.columns:
         mask &= as_bool(frame["is_label_mature"])
-    if "is_never_worked" in frame.columns:
-        mask &= ~as_bool(frame["is_never_worked"])
     return mask
 
 

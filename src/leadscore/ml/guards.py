@@ -17,7 +17,7 @@ from .frames import LABEL_COLUMN, LEAD_COLUMN, label_array, sort_by_key, to_floa
 
 
 class InsufficientDataError(ValueError):
-    """Raised when there is not enough matured, worked history to train or split."""
+    """Raised when there is not enough matured, labelled history to train or split."""
 
 
 class LeakageError(ValueError):
@@ -48,7 +48,7 @@ def check_minimum_data(
 ) -> dict[str, int]:
     """Check there are enough distinct leads and positive snapshots to train.
 
-    Only trainable rows count (labelled, matured, worked; see
+    Only trainable rows count (labelled and matured; see
     :func:`leadscore.ml.frames.trainable_mask`).
 
     Parameters
@@ -85,7 +85,7 @@ def check_minimum_data(
     if problems:
         raise InsufficientDataError(
             "Not enough data to train a lead model: found " + " and ".join(problems)
-            + f" among {counts['trainable_rows']} labelled, matured, worked snapshots. "
+            + f" among {counts['trainable_rows']} labelled, matured snapshots. "
             "Keep using the rule-based score until more history has matured."
         )
     return counts

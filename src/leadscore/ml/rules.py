@@ -136,3 +136,54 @@ def rule_points(frame: pd.DataFrame, rules: pd.DataFrame) -> pd.Series:
     """
     breakdown = rule_points_breakdown(frame, rules)
     return pd.Series(breakdown.to_numpy().sum(axis=1), index=frame.index, name="rule_points")
+
+
+#: Below this many matured rows of either outcome, the points are not fitted to probabilities: every lead gets the
+#: observed conversion rate.
+MIN_CALIBRATION_CLASS_ROWS = 10
+
+
+def rule_points_calibration(
+    frame: pd.DataFrame, rules: pd.DataFrame, *, min_class_rows: int = MIN_CALIBRATION_CLASS_ROWS
+) -> dict | None:
+    """Map rule points to a conversion probability, fitted on matured history (the fallback's probability).
+
+    Platt scaling on the points: ``p = 1 / (1 + exp(-(a * points + b)))``, fitted by maximum likelihood on every
+    labelled, matured row of ``frame``. With fewer than ``min_class_rows`` rows of either outcome, ``a = 0`` and
+    ``b = logit(observed rate)``: every lead gets the observed rate, in the same form, so every scorer applies one
+    formula.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``lead_features`` rows; only labelled, matured rows are used
+        (:func:`leadscore.ml.frames.trainable_mask`).
+    rules : pandas.DataFrame
+        The ``lead_scoring_rules`` seed.
+    min_class_rows : int
+        Rows of each outcome needed to fit the slope.
+
+    Returns
+    -------
+    dict or None
+        A Platt calibration map for :func:`leadscore.ml.calibration.apply_calibration` (``method``, ``a``, ``b``,
+        ``input = "identity"``) with ``fit`` (``"platt"`` or ``"observed_rate"``), ``rows`` and ``positives``;
+        None when no row is labelled and matured.
+    """
+    from scipy.special import logit
+
+    from .calibration import PROBABILITY_FLOOR, fit_calibration
+    from .frames import label_array, trainable_mask
+
+    matured = frame.loc[trainable_mask(frame)]
+    if matured.empty:
+        return None
+    labels = label_array(matured).astype(float)
+    positives = int(labels.sum())
+    if min(positives, len(labels) - positives) < min_class_rows:
+        rate = float(np.clip(labels.mean(), PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR))
+        fitted = {"method": "platt", "a": 0.0, "b": float(logit(rate)), "input": "identity", "fit": "observed_rate"}
+    else:
+        fitted = {**fit_calibration("platt", rule_points(matured, rules).to_numpy(), labels, score_scale="linear"),
+                  "fit": "platt"}
+    return {**fitted, "rows": int(len(labels)), "positives": positives}

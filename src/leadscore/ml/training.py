@@ -2,8 +2,9 @@
 
 :func:`train_lead_model` runs the whole recipe on a ``lead_features`` frame:
 
-1. guard: enough matured, worked history (:func:`check_minimum_data`);
-2. time split with an embargo of ``horizon_days`` (:func:`time_split`);
+1. guard: enough matured, labelled history (:func:`check_minimum_data`);
+2. split in time with an embargo of ``horizon_days``, adapted to short history and rare
+   outcomes (:func:`plan_split`);
 3. feature selection from the catalog, protected attributes excluded, leakage guard
    on the training rows;
 4. encoders fitted on train; three candidates tuned on validation;
@@ -55,12 +56,12 @@ from .candidates import (
 from .explain import explain, fit_linear_surrogate, mean_abs_contributions
 from .features import feature_kinds, make_encoder, normalize_catalog, select_feature_columns
 from .frames import DATE_COLUMN, LABEL_COLUMN, LEAD_COLUMN, as_dates, label_array, sort_by_key, trainable_mask
-from .guards import check_minimum_data, check_no_protected_features, leakage_check
+from .guards import InsufficientDataError, check_minimum_data, check_no_protected_features, leakage_check
 from .metrics import DEFAULT_THRESHOLDS, calibration_table, evaluate, lift_table
 from .registry import ModelBundle, finalize_bundle, predict_proba, serialize_model
 from .rules import rule_points
 from .scoring import probability_to_score, reference_quantiles
-from .split import SPLIT_NAMES, split_windows, time_split
+from .split import SPLIT_NAMES, plan_split, split_windows
 
 REFIT_SUFFIX = "_refit"
 SELECTION_RULE = (
@@ -102,6 +103,10 @@ class TrainingResult:
         Split of every trainable row (index of the input frame).
     promote : bool or None
         Champion/challenger decision when ``current_champion`` was given.
+    split_mode : str
+        How validation was drawn: ``"time"`` or ``"lead_holdout"`` (:mod:`leadscore.ml.split`).
+    limitations : list of str
+        Sentences saying what this run could not do the default way (e.g. validate on a later period).
     """
 
     champion: ModelBundle
@@ -115,6 +120,8 @@ class TrainingResult:
     candidates: dict = field(default_factory=dict)
     split: pd.Series | None = None
     promote: bool | None = None
+    split_mode: str = "time"
+    limitations: list = field(default_factory=list)
 
 
 def json_safe(value):
@@ -405,7 +412,9 @@ def train_lead_model(
 
     Raises
     ------
-    InsufficientDataError, LeakageError, ProtectedFeatureError
+    InsufficientDataError
+        Too little matured history, or no split with both outcomes in every part (:func:`plan_split`).
+    LeakageError, ProtectedFeatureError
     """
     unknown = sorted(set(algorithms) - set(ALGORITHMS))
     if unknown or not algorithms:
@@ -413,12 +422,14 @@ def train_lead_model(
     counts = check_minimum_data(frame, min_leads, min_positives)
     trained_at = trained_at or datetime.now(timezone.utc)
     data = sort_by_key(frame.loc[trainable_mask(frame)])
-    split = time_split(data, fractions=fractions, horizon_days=horizon_days, lead_overlap=lead_overlap)
+    plan = plan_split(data, fractions=fractions, horizon_days=horizon_days, lead_overlap=lead_overlap,
+                      random_state=random_state)
+    split = plan.split
     parts = {name: data.loc[(split == name).to_numpy()] for name in SPLIT_NAMES}
     labels = {name: label_array(part).astype(float) for name, part in parts.items()}
     for name in SPLIT_NAMES:
         if labels[name].sum() == 0 or labels[name].sum() == len(labels[name]):
-            raise ValueError(f"the {name} split has a single outcome class; more history is needed")
+            raise InsufficientDataError(f"the {name} split has a single outcome class; more history is needed")
 
     features = [name for name in select_feature_columns(data, catalog) if name not in (excluded_features or {})]
     if not features:
@@ -495,6 +506,8 @@ def train_lead_model(
             "calibration_method": entry["choice"].method,
             "calibration_brier": entry["choice"].brier_by_method,
             "training_window": windows,
+            "split_mode": plan.mode,
+            "split_notes": list(plan.notes),
             "data_counts": counts,
             "metrics": entry["metrics"],
             "fitted_on": "train+validation" if entry.get("refit") else "train",
@@ -564,6 +577,7 @@ def train_lead_model(
             sort_keys=True,
         ),
         "calibration_method": evaluated[champion_name]["choice"].method,
+        "split_mode": plan.mode,
         **{f"{name}_{edge}_date": windows[name][f"{edge}_date"] for name in SPLIT_NAMES for edge in ("start", "end")},
         **{f"{name}_rows": windows[name]["rows"] for name in SPLIT_NAMES},
         **{f"{name}_positives": windows[name]["positives"] for name in SPLIT_NAMES},
@@ -596,4 +610,6 @@ def train_lead_model(
         candidates=bundles,
         split=split,
         promote=promote,
+        split_mode=plan.mode,
+        limitations=list(plan.notes),
     )
