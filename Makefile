@@ -15,7 +15,7 @@ export OMP_WAIT_POLICY := passive
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup demo generate build oracle test test-dbt test-python lint clean
+.PHONY: setup demo generate build oracle test test-unit test-dbt test-python lint clean
 
 setup: $(VENV)/.installed
 
@@ -47,6 +47,10 @@ test: setup test-python test-dbt lint test-spark
 
 test-python: setup
 	$(BIN)/python -m pytest -q
+
+# Unit tests only (seconds): every pytest not marked `integration` (those run dbt builds).
+test-unit: setup
+	$(BIN)/python -m pytest -q -m "not integration"
 
 test-dbt: setup
 	$(BIN)/python -m leadscore.generator --leads $(TEST_LEADS) --seed $(SEED) --db $(TEST_DB)

@@ -22,6 +22,7 @@
         'salesforce.campaign': {},
         'salesforce.campaign_member': {},
         'salesforce.lead_score_feedback': {'row_time': 'created_date'},
+        'salesforce.lead_history': {'row_time': 'created_date'},
         'segment.pages': {'row_time': 'timestamp'},
         'segment.tracks': {'row_time': 'timestamp'},
         'segment.identifies': {'row_time': 'timestamp'},

@@ -196,3 +196,33 @@
     {{ return(['lead_score', 'priority_band', 'contact_sla_hours', 'reason_up_1', 'reason_up_2', 'reason_up_3',
                'reason_down_1', 'reason_down_2', 'reason_down_3', 'model_version', 'scoring_method']) }}
 {% endmacro %}
+
+
+{% macro overwritten_source_timing(source_name) %}
+    {#-
+        How features use a source that overwrites its rows in place (var overwritten_source_timing): 'current'
+        (today's value on every snapshot, as scoring sees it) or 'point_in_time' (a value counts only on
+        snapshots after the row's stamp).
+    -#}
+    {%- set timing = var('overwritten_source_timing', {}).get(source_name, 'current') -%}
+    {%- if timing not in ['current', 'point_in_time'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var overwritten_source_timing: " ~ source_name ~ " must be current or point_in_time, got '"
+            ~ timing ~ "'") }}
+    {%- endif -%}
+    {{ return(timing) }}
+{% endmacro %}
+
+
+{% macro lead_field_at_snapshot(expression, snapshot_date='snapshots.as_of_date', modified_at='leads.last_modified_at') %}
+    {#-
+        A CRM lead field as a snapshot may use it: today's value under overwritten_source_timing lead: current;
+        under point_in_time, only when the row last changed before the snapshot (else null: the value seen then
+        is unknown).
+    -#}
+    {%- if overwritten_source_timing('lead') == 'point_in_time' -%}
+        case when {{ modified_at }} < cast({{ snapshot_date }} as {{ dbt.type_timestamp() }}) then {{ expression }} end
+    {%- else -%}
+        {{ expression }}
+    {%- endif -%}
+{% endmacro %}

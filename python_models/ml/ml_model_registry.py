@@ -31,7 +31,7 @@ def model(dbt, session):
         "candidate_algorithms": dbt.config.get("candidate_algorithms"),
         "drift_retrain": dbt.config.get("drift_retrain"),
     }
-    lead_features = dbt.ref("lead_features")
+    lead_features = dbt.ref("lead_features_with_custom_fields")
     # Two columns of the trainable rows decide whether to train; the features are read only when it does.
     labeled = select_rows(lead_features, ["lead_id", "label"], TRAINABLE_ROWS_SQL)
     registry = read_existing(dbt, session)

@@ -11,7 +11,7 @@ def model(dbt, session):
     registry = to_pandas(dbt.ref("ml_model_registry"), sort_by=["trained_at", "model_version"])
     bands = to_pandas(dbt.ref("score_bands"), sort_by=["min_score"])
     scoring_date = to_pandas(dbt.ref("int_run_dates"))["scoring_as_of_date"].iloc[0]
-    features = dbt.ref("lead_features")
+    features = dbt.ref("lead_features_with_custom_fields")
 
     def read_week(columns, start, end):
         return select_rows(features, columns, f"not is_scoring_row and as_of_date >= cast('{start:%Y-%m-%d}' as date)"

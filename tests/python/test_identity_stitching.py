@@ -16,6 +16,8 @@ import yaml
 
 from dbt_helpers import REPO_ROOT, run_dbt
 
+pytestmark = pytest.mark.integration  # runs dbt builds
+
 CONTRACT_TYPES = {
     "string": "varchar",
     "timestamp": "timestamp",

@@ -165,11 +165,12 @@ def backtest_frame(seed: int = 3, weeks: int = 6, per_week: int = 400) -> pd.Dat
     })
 
 
-def test_performance_uses_worked_matured_rows_and_the_training_metrics():
+def test_performance_uses_every_matured_row_worked_or_not_and_the_training_metrics():
     scores = backtest_frame()
     scores.loc[:50, "label"] = pd.NA
     table = performance_table(scores, ["model_version"], "A")
-    known = scores[scores["label"].notna() & ~scores["is_never_worked"]]
+    known = scores[scores["label"].notna()]
+    assert scores.loc[known.index, "is_never_worked"].any()  # unworked leads are judged like the rest
     labels, probabilities = known["label"].to_numpy(dtype=float), known["probability"].to_numpy()
     row = table.iloc[0]
     assert row["snapshots"] == len(known)
@@ -199,7 +200,7 @@ def test_performance_tables_are_empty_but_typed_without_scores():
 
 def test_calibration_bins_sum_to_the_rows():
     bins = calibration_bins(backtest_frame())
-    assert bins["snapshots"].sum() == (~backtest_frame()["is_never_worked"]).sum()
+    assert bins["snapshots"].sum() == len(backtest_frame())
     assert (bins["abs_gap"] >= 0).all()
 
 

@@ -25,6 +25,8 @@ from leadscore.monitoring.psi import bin_counts, ntile_edges, population_stabili
 from leadscore.monitoring.report import CHART_IDS
 from leadscore.monitoring.report import main as report_main
 
+pytestmark = pytest.mark.integration  # runs dbt builds
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 

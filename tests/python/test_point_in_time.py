@@ -2,7 +2,10 @@
 
 One generated dataset is built twice: as generated, and with every raw row after an as-of date T deleted or
 changed (conversions after T undone, later web and email events rewritten to strong buying signals, later
-calls rewritten to name budget and a timeline). The features of the snapshots dated T must not move.
+calls rewritten to name budget and a timeline). The features of the snapshots dated T must not move, except
+exactly the columns declared to take a current value from a source that overwrites in place (the feature
+catalog's overwritten_sources under var overwritten_source_timing current): those must move, or the
+declaration is wrong.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
-from dbt_helpers import copy_warehouse, generate, run_dbt
+from dbt_helpers import REPO_ROOT, copy_warehouse, generate, run_dbt
+
+pytestmark = pytest.mark.integration  # runs dbt builds
 
 AS_OF = dt.date(2025, 9, 1)  # a Monday on the snapshot grid, mid-timeline
 LATER = AS_OF + dt.timedelta(days=28)
@@ -47,6 +53,16 @@ update product.call_transcripts
     set transcript = 'we have budget approved this quarter, our manual process keeps breaking'
     where started_at >= $t;
 """
+
+
+def current_value_features() -> list[str]:
+    """The features declared to take today's value of a source that overwrites in place (catalog + var)."""
+    project = yaml.safe_load((REPO_ROOT / "dbt_project.yml").read_text())
+    timing = project["vars"]["overwritten_source_timing"]
+    current = {source for source, how in timing.items() if how == "current"}
+    catalog = pd.read_csv(REPO_ROOT / "seeds" / "feature_catalog.csv", keep_default_na=False)
+    declared = catalog["overwritten_sources"].str.split().apply(lambda sources: bool(current & set(sources)))
+    return sorted(catalog.loc[declared, "feature_name"])
 
 
 def rewrite_history_after(db_path: Path, as_of: dt.date) -> None:
@@ -92,9 +108,20 @@ def both_histories(generated: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 def test_features_at_as_of_date_ignore_everything_after_it(both_histories):
     original, rewritten = both_histories
+    exempt = current_value_features()
     before, after = features_at(original, AS_OF), features_at(rewritten, AS_OF)
     assert len(before) > 100
-    pd.testing.assert_frame_equal(before, after)
+    pd.testing.assert_frame_equal(before.drop(columns=exempt), after.drop(columns=exempt))
+
+
+def test_current_value_features_are_exactly_the_declared_ones(both_histories):
+    """The exemption list is what the build does: enrichment refreshed after T shows on T's snapshots."""
+    original, rewritten = both_histories
+    exempt = current_value_features()
+    assert {"employee_count", "tech_stack_size", "seniority"} <= set(exempt)
+    before, after = features_at(original, AS_OF), features_at(rewritten, AS_OF)
+    moved = [column for column in exempt if not before[column].equals(after[column])]
+    assert "tech_stack_size" in moved, moved
 
 
 def test_the_rewrite_does_change_later_snapshots(both_histories):

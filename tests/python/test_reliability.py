@@ -31,6 +31,8 @@ import pytest
 
 from dbt_helpers import DBT, REPO_ROOT, copy_warehouse, generate, run_dbt
 
+pytestmark = pytest.mark.integration  # runs dbt builds
+
 LEADS = 1500
 SEED = 23
 NOW = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

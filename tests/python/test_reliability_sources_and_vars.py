@@ -21,6 +21,8 @@ import pytest
 from dbt_helpers import copy_warehouse, generate, run_dbt
 from test_reliability import execute, lead_ledger, query, run_results, scalar
 
+pytestmark = pytest.mark.integration  # runs dbt builds
+
 INJECTION = "'); drop table salesforce.lead; --"
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from dbt_helpers import generate, run_dbt
 
+pytestmark = pytest.mark.integration  # runs dbt builds
+
 
 def query(db_path: Path, sql: str) -> pd.DataFrame:
     connection = duckdb.connect(str(db_path), read_only=True)

@@ -18,6 +18,8 @@ from dbt_helpers import copy_warehouse, generate, run_dbt
 from leadscore.ml import deserialize_model, serialize_model, train_lead_model
 from leadscore.pipeline import TRAINABLE_ROWS_SQL, conform_to_schema
 
+pytestmark = pytest.mark.integration  # runs dbt builds
+
 SCORING_MODELS = (
     "ml_champion_model ml_model_parameters ml_model_features ml_model_category_levels ml_model_tree_nodes "
     "ml_model_leaf_contributions ml_model_linear_terms ml_model_curve_knots int_lead_scores_computed "

@@ -1,7 +1,10 @@
 {#-
     The lead-snapshot spine with labels. Training snapshots sit on a grid every snapshot_interval_days
-    (anchored on Monday 2000-01-03) while the lead is open and younger than max_snapshot_age_days; every lead
-    open at the run's as-of date gets one scoring row. A snapshot sees only what was known before its date.
+    (anchored on Monday 2000-01-03) while the lead is open (created before the date, not closed before it:
+    int_lead_closed_dates) and younger than max_snapshot_age_days; every lead open at the run's as-of date gets
+    one scoring row. So the snapshots of one date are the leads open then, drawn as scoring draws today's rows,
+    and no row is kept or dropped for what happened after its date. A snapshot sees only what was known before
+    its date.
 -#}
 {%- set interval_days = positive_int_var('snapshot_interval_days', 7) -%}
 {%- set max_age_days = positive_int_var('max_snapshot_age_days', 182) -%}
@@ -18,6 +21,10 @@ run_dates as (
     select * from {{ ref('int_run_dates') }}
 ),
 
+closed_dates as (
+    select * from {{ ref('int_lead_closed_dates') }}
+),
+
 tasks as (
     select * from {{ ref('stg_salesforce__tasks') }}
 ),
@@ -26,10 +33,13 @@ snapshot_offsets as (
     {{ dbt.generate_series(max_snapshots) }}
 ),
 
-worked_leads as (
-    select distinct who_id as lead_id
+first_sales_touches as (
+    select
+        who_id as lead_id,
+        min(created_at) as first_sales_touch_at
     from tasks
     where who_id is not null
+    group by 1
 ),
 
 lead_windows as (
@@ -45,19 +55,15 @@ lead_windows as (
             "cast(floor(" ~ days_between("cast('2000-01-03' as date)", "cast(leads.created_at as date)")
             ~ " / " ~ interval_days ~ ".0) as " ~ dbt.type_int() ~ ") * " ~ interval_days ~ " + " ~ interval_days
         ) }} as first_snapshot_date,
-        (
-            not coalesce(leads.is_converted, false)
-            and worked_leads.lead_id is null
-            and coalesce(leads.lead_status, 'Open') in {{ string_list(var('unworked_lead_statuses')) }}
-        ) as is_never_worked,
-        (
-            not coalesce(leads.is_converted, false)
-            and coalesce(leads.lead_status, 'Open') not in {{ string_list(var('closed_lead_statuses')) }}
-        ) as is_open_now
+        closed_dates.closed_date,
+        first_sales_touches.first_sales_touch_at,
+        not closed_dates.is_closed as is_open_now
     from leads
     cross join run_dates
-    left join worked_leads
-        on leads.lead_id = worked_leads.lead_id
+    inner join closed_dates
+        on leads.lead_id = closed_dates.lead_id
+    left join first_sales_touches
+        on leads.lead_id = first_sales_touches.lead_id
     where leads.created_at is not null
 ),
 
@@ -84,7 +90,7 @@ valid_training_snapshots as (
         training_snapshots.as_of_date < lead_windows.scoring_as_of_date
         and {{ days_between('cast(lead_windows.created_at as date)', 'training_snapshots.as_of_date') }}
         <= {{ max_age_days }}
-        and (lead_windows.converted_date is null or lead_windows.converted_date >= training_snapshots.as_of_date)
+        and (lead_windows.closed_date is null or lead_windows.closed_date >= training_snapshots.as_of_date)
 ),
 
 scoring_snapshots as (
@@ -126,7 +132,10 @@ final as (
                         end
             end as {{ dbt.type_int() }}
         ) as label,
-        lead_windows.is_never_worked
+        (
+            lead_windows.first_sales_touch_at is null
+            or lead_windows.first_sales_touch_at >= cast(all_snapshots.as_of_date as {{ dbt.type_timestamp() }})
+        ) as is_never_worked
     from all_snapshots
     inner join lead_windows
         on all_snapshots.lead_id = lead_windows.lead_id

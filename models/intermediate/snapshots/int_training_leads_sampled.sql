@@ -1,5 +1,5 @@
 {#-
-    The leads whose trainable snapshots the next training run fits on (matured label, worked by sales). All of
+    The leads whose trainable snapshots the next training run fits on (matured label). All of
     them while they hold at most var max_training_snapshots trainable snapshots; above that, a uniform random
     sample of whole leads, taken in the order of a hash of lead_id, until the cap. Sampling whole leads keeps every
     lead's history together and the label rate, the dates and the time split as they are; the hash makes the
@@ -22,7 +22,6 @@ trainable_leads as (
     where
         label is not null
         and coalesce(is_label_mature, false)
-        and not coalesce(is_never_worked, false)
     group by 1
 ),
 

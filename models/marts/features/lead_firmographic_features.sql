@@ -1,9 +1,11 @@
 {#-
-    Firmographic and demographic features: who the lead is and what company they work for, as known at the
-    snapshot. Enrichment counts only when fetched before the snapshot date; CRM values win over enrichment.
+    Firmographic and demographic features: who the lead is and what company they work for. CRM values win over
+    enrichment. Both sources overwrite their rows in place, so by default every snapshot takes today's values,
+    as scoring does (var overwritten_source_timing; point_in_time uses enrichment fetched before the snapshot
+    and lead fields last changed before it).
 -#}
 {%- set icp_technologies = var('icp_technologies', []) -%}
-{%- set custom_fields = custom_lead_fields() -%}
+{%- set enrichment_is_point_in_time = overwritten_source_timing('company_enrichment') == 'point_in_time' -%}
 
 with
 
@@ -23,31 +25,69 @@ accounts as (
     select * from {{ ref('stg_salesforce__accounts') }}
 ),
 
-snapshot_enrichment as (
-    select
-        snapshots.lead_id,
-        snapshots.as_of_date,
-        enrichment.employee_count,
-        enrichment.annual_revenue,
-        enrichment.industry,
-        enrichment.country,
-        enrichment.founded_year,
-        enrichment.tech_stack,
-        row_number() over (
-            partition by snapshots.lead_id, snapshots.as_of_date
-            order by enrichment.enriched_at desc, enrichment.enrichment_id asc
-        ) as recency_rank
-    from snapshots
-    inner join enrichment
-        on
-            snapshots.account_domain = enrichment.domain
-            and enrichment.enriched_at < cast(snapshots.as_of_date as {{ dbt.type_timestamp() }})
-),
+{% if enrichment_is_point_in_time -%}
+    snapshot_enrichment as (
+        select
+            snapshots.lead_id,
+            snapshots.as_of_date,
+            enrichment.employee_count,
+            enrichment.annual_revenue,
+            enrichment.industry,
+            enrichment.country,
+            enrichment.founded_year,
+            enrichment.tech_stack,
+            row_number() over (
+                partition by snapshots.lead_id, snapshots.as_of_date
+                order by enrichment.enriched_at desc, enrichment.enrichment_id asc
+            ) as recency_rank
+        from snapshots
+        inner join enrichment
+            on
+                snapshots.account_domain = enrichment.domain
+                and enrichment.enriched_at < cast(snapshots.as_of_date as {{ dbt.type_timestamp() }})
+    ),
 
-latest_enrichment as (
-    select * from snapshot_enrichment
-    where recency_rank = 1
-),
+    latest_enrichment as (
+        select * from snapshot_enrichment
+        where recency_rank = 1
+    ),
+{%- else -%}
+    ranked_enrichment as (
+        select
+            domain,
+            employee_count,
+            annual_revenue,
+            industry,
+            country,
+            founded_year,
+            tech_stack,
+            row_number() over (
+                partition by domain
+                order by enriched_at desc, enrichment_id asc
+            ) as recency_rank
+        from enrichment
+    ),
+
+    domain_enrichment as (
+        select * from ranked_enrichment
+        where recency_rank = 1
+    ),
+
+    latest_enrichment as (
+        select
+            snapshots.lead_id,
+            snapshots.as_of_date,
+            domain_enrichment.employee_count,
+            domain_enrichment.annual_revenue,
+            domain_enrichment.industry,
+            domain_enrichment.country,
+            domain_enrichment.founded_year,
+            domain_enrichment.tech_stack
+        from snapshots
+        inner join domain_enrichment
+            on snapshots.account_domain = domain_enrichment.domain
+    ),
+{%- endif %}
 
 competitor_domains as (
     select
@@ -64,22 +104,24 @@ combined as (
     select
         snapshots.lead_id,
         snapshots.as_of_date,
-        coalesce(leads.number_of_employees, latest_enrichment.employee_count) as employee_count,
-        coalesce(leads.annual_revenue, latest_enrichment.annual_revenue) as annual_revenue,
-        coalesce(leads.industry, latest_enrichment.industry) as industry,
-        coalesce(leads.country, latest_enrichment.country) as country,
+        coalesce(
+            {{ lead_field_at_snapshot('leads.number_of_employees') }}, latest_enrichment.employee_count
+        ) as employee_count,
+        coalesce({{ lead_field_at_snapshot('leads.annual_revenue') }}, latest_enrichment.annual_revenue)
+            as annual_revenue,
+        coalesce({{ lead_field_at_snapshot('leads.industry') }}, latest_enrichment.industry) as industry,
+        coalesce({{ lead_field_at_snapshot('leads.country') }}, latest_enrichment.country) as country,
         latest_enrichment.tech_stack,
         -- spaces dropped and commas added around, so a technology matches only a whole entry of the list
         {{ dbt.concat(["','", dbt.replace('latest_enrichment.tech_stack', "' '", "''"), "','"]) }}
             as padded_tech_stack,
         latest_enrichment.founded_year,
-        leads.seniority,
-        leads.department,
-        leads.lead_source,
+        coalesce({{ lead_field_at_snapshot('leads.seniority') }}, 'unknown') as seniority,
+        coalesce({{ lead_field_at_snapshot('leads.department') }}, 'unknown') as department,
+        {{ lead_field_at_snapshot('leads.lead_source') }} as lead_source,
         coalesce(leads.is_personal_email, false) as is_personal_email,
         snapshots.account_domain is not null as has_company_domain,
-        competitor_domains.account_domain is not null as is_competitor_account{% for field in custom_fields %},
-        leads.{{ field }}{% endfor %}
+        competitor_domains.account_domain is not null as is_competitor_account
     from snapshots
     inner join leads
         on snapshots.lead_id = leads.lead_id
@@ -159,8 +201,7 @@ final as (
                         {% endif %}
             end as {{ dbt.type_bigint() }}
         ) as tech_stack_icp_matches,
-        extract(year from as_of_date) - founded_year as company_age_years{% for field in custom_fields %},
-        {{ field }}{% endfor %}
+        extract(year from as_of_date) - founded_year as company_age_years
     from combined
 )
 

@@ -23,6 +23,7 @@ final as (
         snapshot_activity.days_since_last_engagement,
         snapshot_activity.days_since_first_engagement as days_since_first_touch,
         snapshot_activity.days_since_last_sales_touch,
+        snapshot_activity.days_since_last_sales_touch is not null as has_sales_touch,
         cast(coalesce(snapshot_activity.active_days_30d, 0) as {{ dbt.type_bigint() }})
             as active_days_30d,
         cast(coalesce(snapshot_activity.engagement_events_recent, 0) as {{ dbt.type_bigint() }})

@@ -1,6 +1,6 @@
 {#-
     Calibration and band rates of the live model across regions (country mapped by var fairness_regions) and
-    company-size segments (employee_band), on every matured backtest snapshot of worked leads. A segment with
+    company-size segments (employee_band), on every matured backtest snapshot (worked or not). A segment with
     at least fairness_min_snapshots snapshots is judged: it diverges when its observed conversions differ from
     the expected (summed probabilities) by more than fairness_max_calibration_gap, relatively.
 -#}
@@ -45,7 +45,6 @@ champion_scores as (
     where
         snapshot_scores.is_champion
         and snapshot_scores.label is not null
-        and not snapshot_scores.is_never_worked
 ),
 
 segmented as (

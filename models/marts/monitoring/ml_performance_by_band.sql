@@ -1,7 +1,7 @@
 {#-
     Week by week and per compared model, each band's matured snapshots, conversions, conversion rate and lift
-    (band rate over the week's rate), from the backtest scores of worked leads (a never-worked lead's outcome is
-    unknown, as in training).
+    (band rate over the week's rate), from the backtest scores of every lead open at each snapshot, worked or not,
+    as in training and scoring.
 -#}
 
 with
@@ -16,9 +16,7 @@ score_bands as (
 
 evaluable_scores as (
     select * from snapshot_scores
-    where
-        label is not null
-        and not is_never_worked
+    where label is not null
 ),
 
 week_totals as (

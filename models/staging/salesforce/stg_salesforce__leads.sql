@@ -36,6 +36,7 @@ renamed as (
         {{ clean_text('lead_source', 255) }} as lead_source,
         {{ canonical_value('status', known_statuses) }} as lead_status,
         created_date as created_at,
+        {{ plausible_time('last_modified_date') }} as last_modified_at,
 
         -- conversion
         coalesce(is_converted, false) as is_converted,
@@ -84,6 +85,7 @@ final as (
         lead_source,
         lead_status,
         created_at,
+        last_modified_at,
         is_converted,
         converted_date,
         converted_account_id,

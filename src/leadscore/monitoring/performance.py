@@ -1,7 +1,7 @@
 """Performance of backtest scores on matured snapshots, with the same metric definitions as the training report.
 
-Only matured snapshots of worked leads count: a never-worked lead's outcome is unknown (it is not a negative),
-exactly as in training.
+Every matured snapshot counts, worked by sales or not: the snapshots of a date are the leads open then, exactly
+the population scoring sees and training learns from.
 """
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ CALIBRATION_SCHEMA: dict[str, str] = {
 
 
 def evaluable(scores: pd.DataFrame) -> pd.DataFrame:
-    """Backtest rows whose outcome is known: matured label, lead worked by sales."""
-    known = scores["label"].notna().to_numpy() & ~scores["is_never_worked"].fillna(False).astype(bool).to_numpy()
-    return scores[known]
+    """Backtest rows whose outcome is known (matured label): every lead open at its snapshot, worked or not, as
+    scoring sees them."""
+    return scores[scores["label"].notna().to_numpy()]
 
 
 def recent_window(scores: pd.DataFrame, weeks: int) -> tuple[pd.Timestamp, pd.Timestamp] | None:
