@@ -18,7 +18,8 @@ KEY = ["lead_id", "as_of_date"]
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    # append_new_columns: a registry built by an older package version gains the columns added since.
+    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="append_new_columns")
     # dbt hands a Python model only the config keys its code names literally, so each key is named here.
     config = {
         "retrain": dbt.config.get("retrain"),
@@ -30,6 +31,9 @@ def model(dbt, session):
         "leakage_auc_threshold": dbt.config.get("leakage_auc_threshold"),
         "candidate_algorithms": dbt.config.get("candidate_algorithms"),
         "drift_retrain": dbt.config.get("drift_retrain"),
+        "lead_custom_fields": dbt.config.get("lead_custom_fields"),
+        "skew_max_missing_rate_gap": dbt.config.get("skew_max_missing_rate_gap"),
+        "skew_max_psi": dbt.config.get("skew_max_psi"),
     }
     lead_features = dbt.ref("lead_features_with_custom_fields")
     # Two columns of the trainable rows decide whether to train; the features are read only when it does.
@@ -54,4 +58,6 @@ def model(dbt, session):
         settings=settings,
         history=labeled_history(labeled),
         won_deal_features=to_pandas(lead_features.join(won_deals.select("lead_id"), "lead_id"), sort_by=KEY),
+        # Today's rows, for the train/serve skew guard.
+        scoring_rows=to_pandas(lead_features.filter("is_scoring_row"), sort_by=KEY),
     )

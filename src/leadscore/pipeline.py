@@ -21,6 +21,24 @@ from leadscore.ml import (
     train_lead_model,
 )
 from leadscore.ml.candidates import ALGORITHMS
+from leadscore.ml.features import (
+    catalog_with_custom_fields,
+    coerce_custom_columns,
+    custom_column_drop_reasons,
+    custom_column_kinds,
+    custom_column_leakage_reasons,
+    feature_kinds,
+    select_feature_columns,
+    with_custom_inputs,
+)
+from leadscore.ml.skew import (
+    SKEW_SCHEMA,
+    dropped_features,
+    feature_skew,
+    skew_from_json,
+    skew_to_json,
+    with_drop_reasons,
+)
 from leadscore.ml.training import json_safe
 
 # The registry's columns and their types: fixed, so rows appended over the years always fit the table.
@@ -70,6 +88,7 @@ REGISTRY_SCHEMA: dict[str, str] = {
     "feature_importance_json": "string",
     "model_json": "string",
     "deal_size_model_json": "string",
+    "skew_dropped_features_json": "string",
     "package_version": "string",
 }
 
@@ -87,6 +106,10 @@ class TrainingSettings:
     leakage_threshold: float = 0.95
     algorithms: tuple[str, ...] = ALGORITHMS
     extra_retrain_reason: str | None = None
+    # Defaults live in dbt_project.yml only; None (a call outside dbt) leaves that check off.
+    custom_fields: tuple[str, ...] = ()
+    skew_max_missing_rate_gap: float | None = None
+    skew_max_psi: float | None = None
 
 
 def empty_registry() -> pd.DataFrame:
@@ -190,6 +213,7 @@ def registry_update(
     settings: TrainingSettings,
     history: tuple[int, int] | None = None,
     won_deal_features: pd.DataFrame | None = None,
+    scoring_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The rows a build appends to the model registry: none, one trained model, or one insufficient-data mark.
 
@@ -203,6 +227,13 @@ def registry_update(
         ``features`` when omitted.
     won_deal_features : pandas.DataFrame, optional
         Every ``lead_features`` row of the won leads, for the deal-size model; ``features`` when omitted.
+    scoring_rows : pandas.DataFrame, optional
+        Today's scoring rows (``is_scoring_row``), for the train/serve skew guard (:func:`skew_guard`); without
+        them only unusable custom fields are dropped.
+
+    Custom fields (``settings.custom_fields``) are converted to their kind, get catalog rows, and are dropped with
+    a reason when empty, constant, identifier-like or leaking the label; every dropped feature and its reason is
+    recorded in ``skew_dropped_features_json``.
 
     Raises
     ------
@@ -222,6 +253,9 @@ def registry_update(
         "random_state": settings.random_state,
         "package_version": __version__,
     }
+    features, catalog, won_deal_features, skew = skew_guard(features, catalog, scoring_rows, settings,
+                                                            won_deal_features)
+    base["skew_dropped_features_json"] = skew_to_json(skew, settings.skew_max_missing_rate_gap, settings.skew_max_psi)
     champion_row = current_champion(registry)
     champion = deserialize_model(champion_row["model_json"]) if champion_row is not None else None
     try:
@@ -237,6 +271,7 @@ def registry_update(
             algorithms=settings.algorithms,
             trained_at=base["trained_at"].to_pydatetime(),
             current_champion=champion,
+            excluded_features=dropped_features(skew),
         )
     except InsufficientDataError as error:
         row = {
@@ -269,6 +304,57 @@ def registry_update(
         "deal_size_model_json": serialize_deal_size_model(deal_model),
     }
     return conform_to_schema(pd.DataFrame([row]))
+
+
+def skew_guard(
+    features: pd.DataFrame,
+    catalog: pd.DataFrame,
+    scoring_rows: pd.DataFrame | None,
+    settings: TrainingSettings,
+    won_deal_features: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """Custom fields made features, and every candidate feature checked for train/serve skew.
+
+    Returns
+    -------
+    tuple
+        ``(features, catalog, won_deal_features, skew)``: the rows with custom fields converted to their kind
+        (kinds read on the training rows), the catalog with their rows, the won-deal rows converted alike, and the
+        per-feature skew table (:func:`leadscore.ml.skew.feature_skew`) with unusable custom fields marked dropped.
+    """
+    custom = list(settings.custom_fields)
+    unusable = custom_column_drop_reasons(features, custom)
+    kinds = custom_column_kinds(features, custom)
+    features = coerce_custom_columns(features, custom, kinds)
+    if won_deal_features is not None:
+        won_deal_features = coerce_custom_columns(won_deal_features, custom, kinds)
+    catalog = catalog_with_custom_fields(catalog, features, custom, kinds)
+    training = features[trainable_mask(features)]
+    usable = [name for name in custom if name not in unusable]
+    unusable.update(custom_column_leakage_reasons(training, usable, kinds, settings.leakage_threshold,
+                                                  random_state=settings.random_state))
+    if scoring_rows is None:
+        skew = pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in SKEW_SCHEMA.items()})
+    else:
+        candidates = select_feature_columns(training, catalog)
+        skew = feature_skew(training, coerce_custom_columns(scoring_rows, custom, kinds), candidates,
+                            feature_kinds(training, catalog), max_missing_rate_gap=settings.skew_max_missing_rate_gap,
+                            max_psi=settings.skew_max_psi)
+    return features, catalog, won_deal_features, with_drop_reasons(skew, unusable)
+
+
+FEATURE_SKEW_SCHEMA: dict[str, str] = {"model_version": "string", **SKEW_SCHEMA}
+
+
+def feature_skew_rows(registry: pd.DataFrame | None) -> pd.DataFrame:
+    """The newest trained model's skew table (``skew_dropped_features_json``), one row per feature."""
+    trained = trained_models(registry)
+    if trained.empty:
+        return _conform(pd.DataFrame([]), FEATURE_SKEW_SCHEMA)
+    newest = trained.iloc[0]
+    table = skew_from_json(newest.get("skew_dropped_features_json"))  # absent from a registry older than the guard
+    table.insert(0, "model_version", newest["model_version"])
+    return _conform(table, FEATURE_SKEW_SCHEMA)
 
 
 def champion_test_rows(features: pd.DataFrame, champion: pd.Series) -> pd.DataFrame:
@@ -312,7 +398,21 @@ def settings_from_config(get) -> TrainingSettings:
         min_positives=number("min_positive_labels", defaults.min_positives, int),
         leakage_threshold=number("leakage_auc_threshold", defaults.leakage_threshold, float),
         algorithms=candidate_algorithms(get("candidate_algorithms")),
+        custom_fields=name_list(get("lead_custom_fields")),
+        skew_max_missing_rate_gap=number("skew_max_missing_rate_gap", None, float),
+        skew_max_psi=number("skew_max_psi", None, float),
     )
+
+
+def name_list(value: object) -> tuple[str, ...]:
+    """Names from a list var rendered into config: a list, or a comma-separated string (``"a,b"``, ``"['a']"``)."""
+    if value in (None, "", "None"):
+        return ()
+    if isinstance(value, str):
+        names = [name.strip().strip("'\"") for name in value.strip("[]").split(",")]
+    else:
+        names = [str(name).strip() for name in value]
+    return tuple(name for name in names if name)
 
 
 def candidate_algorithms(value: object) -> tuple[str, ...]:
@@ -387,7 +487,8 @@ def champion_test_predictions(features: pd.DataFrame, champion: pd.DataFrame, ba
     rows = champion_test_rows(features, row)
     bundle = deserialize_model(row["model_json"])
     predictions = rows[["lead_id", "as_of_date", "label"]].copy()
-    predictions["probability"] = predict_proba(bundle, rows)
+    predictions["probability"] = predict_proba(bundle, coerce_custom_columns(rows, list(bundle.feature_kinds),
+                                                                             bundle.feature_kinds))
     predictions["lead_score"] = probability_to_score(predictions["probability"].to_numpy(),
                                                      bundle.metadata["reference_quantiles"])
     predictions["priority_band"] = assign_band(predictions["lead_score"].to_numpy(), bands)
@@ -518,6 +619,7 @@ def score_open_leads(
     row = live.iloc[0]
     bundle = deserialize_model(row["model_json"])
     deal_model = deserialize_deal_size_model(row["deal_size_model_json"])
+    rows, catalog = with_custom_inputs(rows, catalog, bundle.feature_kinds)
     scored = score_leads(bundle, rows, catalog, bands=bands, k=3, deal_size_model=deal_model)
     scored = scored.rename(columns={
         "probability": "conversion_probability",

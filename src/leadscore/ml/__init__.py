@@ -22,7 +22,19 @@ from .deal_size import (
     serialize_deal_size_model,
 )
 from .explain import explain, format_values, mean_abs_contributions, top_reasons
-from .features import FeatureEncoder, feature_kinds, normalize_catalog, protected_features, select_feature_columns
+from .features import (
+    FeatureEncoder,
+    catalog_with_custom_fields,
+    coerce_custom_columns,
+    custom_column_drop_reasons,
+    custom_column_kinds,
+    custom_column_leakage_reasons,
+    feature_kinds,
+    normalize_catalog,
+    protected_features,
+    select_feature_columns,
+    with_custom_inputs,
+)
 from .frames import sort_by_key, trainable_mask
 from .guards import (
     InsufficientDataError,
@@ -47,6 +59,7 @@ from .metrics import (
 from .registry import ModelBundle, deserialize_model, predict_proba, predict_raw, serialize_model
 from .rules import rule_points, rule_points_breakdown
 from .scoring import assign_band, probability_to_score, reference_quantiles, score_leads
+from .skew import age_matching_weights, dropped_features, feature_skew, lead_age_buckets
 from .split import split_windows, time_split
 from .training import TrainingResult, needs_retraining, should_promote, train_lead_model
 
@@ -62,4 +75,8 @@ __all__ = [
     "rule_points_breakdown", "score_leads", "select_champion", "select_feature_columns",
     "serialize_deal_size_model", "serialize_model", "should_promote", "single_feature_auc", "sort_by_key",
     "split_windows", "threshold_table", "time_split", "top_reasons", "train_lead_model", "trainable_mask",
+    # custom fields and the train/serve skew guard
+    "age_matching_weights", "catalog_with_custom_fields", "coerce_custom_columns", "custom_column_drop_reasons",
+    "custom_column_kinds", "custom_column_leakage_reasons", "dropped_features", "feature_skew", "lead_age_buckets",
+    "with_custom_inputs",
 ]

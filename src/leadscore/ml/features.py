@@ -4,10 +4,15 @@ The catalog seed has one row per feature: ``feature_name, family, description,
 explanation_template, is_protected, data_type``. A column is a model input only when
 it is in the catalog, not protected, not a key / label / flag column, and numeric,
 boolean or categorical.
+
+Custom lead fields (var ``lead_custom_fields``) are not in the seed: :func:`catalog_with_custom_fields`
+adds a row for each, and :func:`coerce_custom_columns` turns their raw values (often all text) into
+numbers, booleans or categories the same way at training and at scoring.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +25,18 @@ BOOLEAN_TYPES = frozenset({"boolean", "bool", "flag"})
 CATEGORICAL_TYPES = frozenset({"categorical", "category", "string", "varchar", "text", "str"})
 MISSING_LEVEL = "__missing__"
 OTHER_LEVEL = "__other__"
+CUSTOM_FAMILY = "custom"
+#: Text read as a boolean custom field (lower case, trimmed): CRM exports write booleans in all these ways.
+TRUE_TEXT = frozenset({"true", "t", "yes", "y", "1"})
+FALSE_TEXT = frozenset({"false", "f", "no", "n", "0"})
+#: A text custom field is a number when at least this share of its non-null values parse as one; a few typos
+#: ("n/a", "-") must not turn a numeric field into hundreds of categories.
+NUMERIC_TEXT_SHARE = 0.95
+#: A text custom field with more distinct values than this share of the leads holding it names each lead (an id,
+#: an email, free-text notes): no level could recur on new leads, so it is dropped rather than encoded.
+MAX_DISTINCT_PER_LEAD = 0.5
+#: Below this many distinct values a text field is never read as an id, however few leads hold it.
+MIN_DISTINCT_FOR_ID = 30
 
 
 def normalize_catalog(catalog: pd.DataFrame) -> pd.DataFrame:
@@ -366,3 +383,306 @@ def make_encoder(features: Sequence[str], kinds: dict[str, str], output: str, **
     numeric = [name for name in features if kinds[name] in ("numeric", "boolean")]
     categorical = [name for name in features if kinds[name] == "categorical"]
     return FeatureEncoder(numeric, categorical, output=output, **params)
+
+
+def _text_values(values: pd.Series) -> pd.Series:
+    """Non-null values as trimmed lower-case text (for kind detection only)."""
+    return values.dropna().astype(str).str.strip().str.lower()
+
+
+def custom_column_kind(values: pd.Series) -> str | None:
+    """Kind of one custom field from its raw values: ``"boolean"``, ``"numeric"``, ``"categorical"`` or None.
+
+    Typed columns keep their type (booleans, numbers; dates and timestamps are no feature and get None). Text
+    columns, as raw loaders often land every field, are read: only true/false/yes/no/t/f/y/n/0/1 values make a
+    boolean, at least :data:`NUMERIC_TEXT_SHARE` of values parsing as numbers make a number, anything else is a
+    category (its rare levels are folded into ``'__other__'`` by :class:`FeatureEncoder`).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The raw column.
+
+    Returns
+    -------
+    str or None
+    """
+    kind = _kind_from_dtype(values)
+    if kind != "categorical":
+        return kind
+    text = _text_values(values)
+    if text.empty:
+        return "categorical"
+    if text.isin(TRUE_TEXT | FALSE_TEXT).all():
+        return "boolean"
+    if pd.to_numeric(text, errors="coerce").notna().mean() >= NUMERIC_TEXT_SHARE:
+        return "numeric"
+    return "categorical"
+
+
+def custom_column_kinds(frame: pd.DataFrame, custom_columns: Sequence[str]) -> dict[str, str]:
+    """:func:`custom_column_kind` of every custom field present in ``frame`` that has a kind, in the given order."""
+    kinds = {}
+    for name in custom_columns:
+        if name in frame.columns:
+            kind = custom_column_kind(frame[name])
+            if kind is not None:
+                kinds[name] = kind
+    return kinds
+
+
+def coerce_custom_column(values: pd.Series, kind: str) -> pd.Series:
+    """One custom field's raw values as its kind: float for numbers, nullable boolean for booleans, text as is.
+
+    A value that does not read as the kind becomes missing. Categories are left untouched (no trimming or case
+    change) so the SQL scorer, which compares the raw text with the stored levels, encodes them identically.
+    """
+    if kind == "numeric":
+        return pd.Series(to_float(values), index=values.index, name=values.name)
+    if kind == "boolean":
+        if pd.api.types.is_bool_dtype(values.dtype):
+            return values.astype("boolean")
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            numbers = to_float(values)
+            return pd.Series(pd.array(np.where(np.isnan(numbers), None, numbers != 0), dtype="boolean"),
+                             index=values.index, name=values.name)
+        text = values.astype(object).map(lambda value: str(value).strip().lower() if pd.notna(value) else None)
+        flags = text.map(lambda value: True if value in TRUE_TEXT else False if value in FALSE_TEXT else None)
+        return flags.astype("boolean")
+    return values
+
+
+def coerce_custom_columns(
+    frame: pd.DataFrame, custom_columns: Sequence[str], kinds: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The frame with every custom field converted to its kind (:func:`coerce_custom_column`).
+
+    Training and scoring must convert identically, so scoring passes the kinds the model was trained with
+    (``ModelBundle.feature_kinds``); training infers them from its own rows (:func:`custom_column_kinds`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows of ``lead_features`` joined to the custom fields.
+    custom_columns : sequence of str
+        The custom field names (var ``lead_custom_fields``); names absent from ``frame`` are ignored.
+    kinds : mapping, optional
+        ``{column: kind}`` to apply; columns missing from it have their kind inferred from ``frame``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; other columns unchanged.
+    """
+    present = [name for name in custom_columns if name in frame.columns]
+    inferred = custom_column_kinds(frame, [name for name in present if name not in (kinds or {})])
+    chosen = {**inferred, **{name: kind for name, kind in (kinds or {}).items() if name in present}}
+    coerced = frame.copy()
+    for name, kind in chosen.items():
+        coerced[name] = coerce_custom_column(frame[name], kind)
+    return coerced
+
+
+def with_custom_inputs(
+    frame: pd.DataFrame, catalog: pd.DataFrame, kinds: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and catalog ready for a trained model whose inputs include custom fields (scoring, backtests).
+
+    The custom fields are the model's inputs the catalog seed does not describe; they are converted with the kinds
+    the model was trained with and get the same catalog rows as in training, so encodings and reason sentences
+    match.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows to score, custom fields raw.
+    catalog : pandas.DataFrame
+        The feature catalog seed.
+    kinds : mapping
+        The model's ``{feature: kind}`` (``ModelBundle.feature_kinds``).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(rows, catalog)``.
+    """
+    known = set(catalog.rename(columns=str.lower)["feature_name"].astype(str))
+    custom = [name for name in kinds if name not in known]
+    if not custom:
+        return frame, catalog
+    return coerce_custom_columns(frame, custom, kinds), catalog_with_custom_fields(catalog, frame, custom, kinds)
+
+
+def custom_column_drop_reasons(
+    frame: pd.DataFrame, custom_columns: Sequence[str], lead_column: str = "lead_id"
+) -> dict[str, str]:
+    """Custom fields that cannot be features, with the reason; the others are absent from the result.
+
+    A field is dropped (never an error) when it is absent from the rows, a date, empty, constant (missing counts
+    as a value: "yes or empty" is informative), or text with so many distinct values that it names each lead
+    (more than :data:`MAX_DISTINCT_PER_LEAD` of the leads holding it, and more than :data:`MIN_DISTINCT_FOR_ID`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The training rows (raw or coerced values).
+    custom_columns : sequence of str
+    lead_column : str
+        Lead identifier, to count leads rather than snapshots.
+
+    Returns
+    -------
+    dict
+        ``{column: reason}``.
+    """
+    reasons = {}
+    for name in custom_columns:
+        if name not in frame.columns:
+            reasons[name] = f"custom field {name}: not in the training rows"
+            continue
+        values = frame[name]
+        kind = custom_column_kind(values)
+        if kind is None:
+            reasons[name] = f"custom field {name}: a date or timestamp, not a feature"
+            continue
+        coerced = coerce_custom_column(values, kind)
+        present = coerced.notna()
+        if not present.any():
+            reasons[name] = f"custom field {name}: empty on every training row"
+        elif present.all() and coerced.nunique() == 1:
+            reasons[name] = f"custom field {name}: the same value ({coerced.iloc[0]}) on every training row"
+        elif kind == "categorical":
+            distinct = int(coerced[present].astype(str).nunique())
+            if lead_column in frame.columns:
+                leads = int(frame.loc[present, lead_column].nunique())
+            else:
+                leads = int(present.sum())
+            if distinct > max(MIN_DISTINCT_FOR_ID, MAX_DISTINCT_PER_LEAD * leads):
+                reasons[name] = (f"custom field {name}: {distinct} distinct values over {leads} leads, an identifier "
+                                 "or free text that no new lead would share")
+    return reasons
+
+
+def custom_column_leakage_reasons(
+    training: pd.DataFrame,
+    custom_columns: Sequence[str],
+    kinds: Mapping[str, str],
+    threshold: float,
+    *,
+    random_state: int = 0,
+) -> dict[str, str]:
+    """Custom fields that alone separate the label, with the reason.
+
+    CRM custom fields are overwritten in place, so one may be set when a lead converts (a stage, a won flag) and
+    hold the outcome on every past snapshot. The leakage guard stops a run on such a standard feature (a bug in
+    the package); a custom field is the user's data, so it is dropped instead and the build goes on.
+
+    Parameters
+    ----------
+    training : pandas.DataFrame
+        Labelled training rows, custom fields coerced (:func:`coerce_custom_columns`).
+    custom_columns : sequence of str
+    kinds : mapping
+        Kind of each custom field.
+    threshold : float
+        Single-feature AUC at or above which a field is dropped (var ``leakage_auc_threshold``).
+    random_state : int
+        Seed of the categorical out-of-fold encoding.
+
+    Returns
+    -------
+    dict
+        ``{column: reason}``.
+    """
+    from .guards import single_feature_auc
+
+    labelled = training.loc[~np.isnan(to_float(training["label"]))]
+    if labelled.empty:
+        return {}
+    labels = to_float(labelled["label"]).astype(np.int8)
+    reasons = {}
+    for name in custom_columns:
+        if name not in labelled.columns or name not in kinds or labelled[name].isna().all():
+            continue
+        auc = single_feature_auc(labelled[name], labels, categorical=kinds[name] == "categorical",
+                                 random_state=random_state)
+        if auc >= threshold:
+            reasons[name] = (f"custom field {name}: alone separates the label (AUC {auc:.3f} >= leakage_auc_threshold "
+                             f"{threshold:g}), probably set when the outcome was known")
+    return reasons
+
+
+def readable_label(column: str) -> str:
+    """A column name as a short label: ``product_interest__c`` -> "Product interest", ``NPSScore`` -> "NPS score".
+
+    The Salesforce custom-field suffix ``__c`` is dropped, underscores and camel case become spaces, and words
+    are lower-cased except acronyms and the first letter.
+    """
+    name = re.sub(r"__c$", "", column.strip(), flags=re.IGNORECASE)
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
+    words = [word for word in re.split(r"[_\s.-]+", name) if word]
+    if not words:
+        return column
+    words = [word if word.isupper() and len(word) > 1 else word.lower() for word in words]
+    return words[0][0].upper() + words[0][1:] + "".join(f" {word}" for word in words[1:])
+
+
+def custom_catalog_row(column: str, kind: str) -> dict[str, object]:
+    """The feature catalog row of one custom field, in the seed's style (never protected).
+
+    Sentences: "<Label> is <value>" for a category or a number (whether the value raised or lowered the score is
+    the reason's column, reason_up or reason_down), "<Label>: yes" for a boolean, "<Label> is unknown" when
+    missing.
+    """
+    label = readable_label(column)
+    kind_word = {"numeric": "number", "boolean": "yes/no", "categorical": "text"}[kind]
+    template = f"{label}: {{value}}" if kind == "boolean" else f"{label} is {{value}}"
+    return {
+        "feature_name": column,
+        "family": CUSTOM_FAMILY,
+        "data_type": kind,
+        "window_days": None,
+        "source": "salesforce.lead (custom field, var lead_custom_fields)",
+        "description": f"Custom lead field {column} ({kind_word}), as the CRM holds it.",
+        "explanation_template": template,
+        "is_protected": False,
+        "missing_explanation": f"{label} is unknown",
+    }
+
+
+def catalog_with_custom_fields(
+    catalog: pd.DataFrame,
+    frame: pd.DataFrame,
+    custom_columns: Sequence[str],
+    kinds: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The feature catalog plus one row per custom field that the seed does not describe.
+
+    Parameters
+    ----------
+    catalog : pandas.DataFrame
+        The feature catalog seed; its rows win (a user may describe a custom field there).
+    frame : pandas.DataFrame
+        Rows holding the custom fields, raw or coerced, to infer their kinds.
+    custom_columns : sequence of str
+        The custom field names (var ``lead_custom_fields``); names absent from ``frame`` or without a kind
+        (dates) get no row.
+    kinds : mapping, optional
+        Kinds to use instead of inferring them (at scoring, ``ModelBundle.feature_kinds``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The seed's rows and columns, then the custom rows (family ``'custom'``).
+    """
+    known = set(catalog.rename(columns=str.lower)["feature_name"].astype(str))
+    present = [name for name in custom_columns if name not in known and name in frame.columns]
+    chosen = {**custom_column_kinds(frame, [name for name in present if name not in (kinds or {})]),
+              **{name: kind for name, kind in (kinds or {}).items() if name in present}}
+    rows = [custom_catalog_row(name, chosen[name]) for name in present if name in chosen]
+    if not rows:
+        return catalog.copy()
+    added = pd.DataFrame(rows)
+    base = catalog.rename(columns=str.lower)
+    return pd.concat([base, added.reindex(columns=list(dict.fromkeys([*base.columns, *added.columns])))],
+                     ignore_index=True)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from importlib.metadata import version
@@ -328,6 +328,7 @@ def train_lead_model(
     current_champion: ModelBundle | None = None,
     min_auc_gain: float = 0.005,
     refit_on_validation: bool = True,
+    excluded_features: Mapping[str, str] | None = None,
 ) -> TrainingResult:
     """Train candidates, pick and calibrate a champion, and evaluate it against baselines.
 
@@ -377,6 +378,8 @@ def train_lead_model(
         with the same hyperparameters on train plus validation (the newest rows before the test embargo) and ship
         that model with the same calibration map. The test split, never used for a choice, then measures the model
         that ships; it appears in the reports as ``<algorithm>_refit``.
+    excluded_features : mapping, optional
+        ``{feature: reason}`` of catalog features not to use (the train/serve skew guard, unusable custom fields).
 
     Returns
     -------
@@ -399,7 +402,7 @@ def train_lead_model(
         if labels[name].sum() == 0 or labels[name].sum() == len(labels[name]):
             raise ValueError(f"the {name} split has a single outcome class; more history is needed")
 
-    features = select_feature_columns(data, catalog)
+    features = [name for name in select_feature_columns(data, catalog) if name not in (excluded_features or {})]
     if not features:
         raise ValueError("no usable feature: check the catalog feature names against the frame columns")
     check_no_protected_features(features, catalog)

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leadscore.ml import ModelBundle, assign_band, deserialize_model, predict_proba, probability_to_score
+from leadscore.ml import (
+    ModelBundle,
+    assign_band,
+    coerce_custom_columns,
+    deserialize_model,
+    predict_proba,
+    probability_to_score,
+)
 
 from .schema import conform
 
@@ -141,7 +148,8 @@ def score_snapshots(
     scored["model_version"] = model.model_version
     scored["is_champion"] = model.is_champion
     scored["model_split"] = model_split(unseen["as_of_date"], model)
-    scored["probability"] = predict_proba(bundle, unseen)
+    scored["probability"] = predict_proba(bundle, coerce_custom_columns(unseen, list(bundle.feature_kinds),
+                                                                        bundle.feature_kinds))
     scored["lead_score"] = probability_to_score(scored["probability"].to_numpy(),
                                                 bundle.metadata["reference_quantiles"])
     scored["priority_band"] = assign_band(scored["lead_score"].to_numpy(), bands)
