@@ -20,7 +20,7 @@
 {% macro sql_scorer_champion() %}
     {%- set scorer = {'scoring_method': 'rule_based_fallback', 'model_version': 'rules', 'algorithm': none,
                       'renderable': false, 'parameters': {}, 'features': {}, 'levels': {}, 'trees': {},
-                      'terms': {}, 'curves': {}} -%}
+                      'terms': {}, 'curves': {}, 'kinds': {}} -%}
     {%- if not execute -%}{{ return(scorer) }}{%- endif -%}
     {%- set champion = run_query('select model_version, scoring_method, algorithm from ' ~ ref('ml_champion_model')) -%}
     {%- if champion.rows | length == 0 -%}{{ return(scorer) }}{%- endif -%}
@@ -39,6 +39,7 @@
                               ~ ref('ml_model_features') ~ ' ' ~ version ~ ' order by model_part, feature_index') -%}
         {%- do scorer.features.setdefault(item['model_part'], []).append({'index': item['feature_index'] | int,
             'name': item['feature_name'], 'kind': item['feature_kind'], 'encoding': item['encoding']}) -%}
+        {%- do scorer.kinds.update({item['feature_name']: item['feature_kind']}) -%}
     {%- endfor -%}
     {%- for item in run_query('select model_part, feature_name, level_code, category_level from '
                               ~ ref('ml_model_category_levels') ~ ' ' ~ version
@@ -79,6 +80,26 @@
 {% endmacro %}
 
 
+{#-
+    A numeric or boolean model input as a double. Custom fields (var lead_custom_fields) arrive as the CRM holds them,
+    often text, and are read as Python's leadscore.ml.features.coerce_custom_column reads them: a number parsed from
+    the trimmed text, a boolean from the same words (TRUE_TEXT / FALSE_TEXT there), anything else missing.
+-#}
+{% macro sql_scorer_number(column, feature_name, kind) -%}
+    {%- set text = 'lower(trim(cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ ')))' -%}
+    {%- if feature_name not in custom_lead_fields() -%}
+        cast({{ column }} as {{ type_double() }})
+    {%- elif kind == 'boolean' -%}
+        case
+            when {{ text }} in ('true', 't', 'yes', 'y', '1') then 1.0
+            when {{ text }} in ('false', 'f', 'no', 'n', '0') then 0.0
+        end
+    {%- else -%}
+        {{ safe_cast(text, 'double') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- A model input as the encoder computes it: the number as double, or the category's integer code. -#}
 {% macro sql_scorer_encoded_feature(feature, levels, source='') -%}
     {%- if feature.encoding == 'category_code' -%}
@@ -87,7 +108,7 @@
             else {{ levels | length - 1 }}
         end
     {%- else -%}
-        cast({{ source }}{{ feature.name }} as {{ type_double() }})
+        {{ sql_scorer_number(source ~ feature.name, feature.name, feature.kind) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -196,13 +217,14 @@
 
 
 {#- One term of a linear model: coefficient * (encoded column - training mean) / training scale. -#}
-{% macro sql_scorer_linear_term(term, source='') -%}
+{% macro sql_scorer_linear_term(term, source='', kinds={}) -%}
     {%- set column = source ~ term['feature_name'] -%}
+    {%- set number = sql_scorer_number(column, term['feature_name'], kinds.get(term['feature_name'])) -%}
     {%- set category = 'coalesce(cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ "), '__missing__')" -%}
     {%- if term['term_kind'] == 'value' -%}
-        {%- set encoded = 'coalesce(cast(' ~ column ~ ' as ' ~ type_double() ~ '), ' ~ sql_scorer_double(term['fill_value']) ~ ')' -%}
+        {%- set encoded = 'coalesce(' ~ number ~ ', ' ~ sql_scorer_double(term['fill_value']) ~ ')' -%}
     {%- elif term['term_kind'] == 'missing_indicator' -%}
-        {%- set encoded = 'case when ' ~ column ~ ' is null then 1.0 else 0.0 end' -%}
+        {%- set encoded = 'case when ' ~ number ~ ' is null then 1.0 else 0.0 end' -%}
     {%- elif term['category_level'] == '__other__' -%}
         {%- set kept = [] -%}
         {%- for level in (term['other_levels'] or '').split('|') if level != '' -%}{%- do kept.append(sql_scorer_text(level)) -%}{%- endfor -%}

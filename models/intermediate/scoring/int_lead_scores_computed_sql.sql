@@ -137,7 +137,7 @@ linear_terms as (
     select
         open_leads.lead_id,
     {%- for term in terms if algorithm == 'random_forest' %}
-        {{ sql_scorer_linear_term(term, 'open_leads.') }} as term_{{ term['term_index'] | int }},
+        {{ sql_scorer_linear_term(term, 'open_leads.', scorer.kinds) }} as term_{{ term['term_index'] | int }},
     {%- endfor %}
     {%- for term in terms if algorithm == 'logistic' %}
         leaf_scores.term_{{ term['term_index'] | int }},
@@ -198,7 +198,8 @@ reason_features as (
         case when ranked.contribution > 0 then ranked.up_rank else ranked.down_rank end as reason_rank,
         case
         {%- for feature in features if feature.kind != 'categorical' %}
-            when ranked.feature_index = {{ feature.index }} then cast(open_leads.{{ feature.name }} as {{ double }})
+            when ranked.feature_index = {{ feature.index }}
+                then {{ sql_scorer_number('open_leads.' ~ feature.name, feature.name, feature.kind) }}
         {%- endfor %}
         end as number_value,
         case
@@ -231,11 +232,22 @@ reason_sentences as (
             when reason_values.feature_kind = 'categorical' then reason_values.text_value
             else {{ sql_scorer_number_text('reason_values.rounded_value', 2) }}
         end as value_text,
-        coalesce(nullif(trim(feature_catalog.description), ''), reason_values.feature_name) as label,
-        feature_catalog.explanation_template,
-        feature_catalog.missing_explanation
+        -- a feature the seed does not describe (a custom field) reads the sentences stored with the model
+        case
+            when feature_catalog.feature_name is null then model_features.fallback_description
+            else coalesce(nullif(trim(feature_catalog.description), ''), reason_values.feature_name)
+        end as label,
+        case
+            when feature_catalog.feature_name is null then model_features.fallback_explanation_template
+            else feature_catalog.explanation_template
+        end as explanation_template,
+        case
+            when feature_catalog.feature_name is null then model_features.fallback_missing_explanation
+            else feature_catalog.missing_explanation
+        end as missing_explanation
     from reason_values
     left join feature_catalog on reason_values.feature_name = feature_catalog.feature_name
+    left join model_features on reason_values.feature_index = model_features.feature_index
 ),
 
 reasons as (

@@ -49,7 +49,7 @@ encoded as (
             as deal_size_{{ feature.index }},
     {%- endfor %}
     {%- for term in terms if algorithm == 'logistic' %}
-        {{ sql_scorer_linear_term(term, '') }} as term_{{ term['term_index'] | int }},
+        {{ sql_scorer_linear_term(term, '', scorer.kinds) }} as term_{{ term['term_index'] | int }},
     {%- endfor %}
         1 as row_marker
     from open_leads

@@ -25,13 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .features import OTHER_LEVEL, FeatureEncoder
+from .features import OTHER_LEVEL, FeatureEncoder, custom_catalog_row
 
 #: Columns of each table, in order (the Python models return exactly these).
 TABLE_COLUMNS: dict[str, dict[str, str]] = {
     "features": {
         "model_version": "string", "model_part": "string", "feature_index": "Int64", "feature_name": "string",
-        "feature_kind": "string", "encoding": "string",
+        "feature_kind": "string", "encoding": "string", "fallback_description": "string",
+        "fallback_explanation_template": "string", "fallback_missing_explanation": "string",
     },
     "category_levels": {
         "model_version": "string", "model_part": "string", "feature_name": "string", "level_code": "Int64",
@@ -251,9 +252,17 @@ def leaf_contribution_matrix(
 def _features_rows(encoder: FeatureEncoder, kinds: dict) -> list[dict]:
     categorical = set(encoder.categorical_features)
     default_kind = {name: "categorical" if name in categorical else "numeric" for name in encoder.feature_names_in_}
-    return [{"feature_index": position, "feature_name": name, "feature_kind": kinds.get(name, default_kind[name]),
-             "encoding": "category_code" if name in categorical else "number"}
-            for position, name in enumerate(encoder.feature_names_in_)]
+    rows = []
+    for position, name in enumerate(encoder.feature_names_in_):
+        kind = kinds.get(name, default_kind[name])
+        # the sentences a custom field gets when the catalog seed does not describe it (the SQL scorer's copy)
+        fallback = custom_catalog_row(name, kind)
+        rows.append({"feature_index": position, "feature_name": name, "feature_kind": kind,
+                     "encoding": "category_code" if name in categorical else "number",
+                     "fallback_description": fallback["description"],
+                     "fallback_explanation_template": fallback["explanation_template"],
+                     "fallback_missing_explanation": fallback["missing_explanation"]})
+    return rows
 
 
 def _category_rows(encoder: FeatureEncoder) -> list[dict]:
