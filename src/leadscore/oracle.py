@@ -243,13 +243,16 @@ def _format(value: float, signed: bool = False) -> str:
 def print_test_split(result: dict, champion: pd.Series, ceiling: dict | None) -> None:
     """The test-split block."""
     rule_auc = float(champion["rule_points_test_auc_roc"])
+    # the shipped model is refitted on every matured row, test included: the registry's figures are those of the
+    # same recipe fitted before the test period, the honest ones
+    model_auc = float(champion["test_auc_roc"])
     print(f"champion {champion['model_version']} ({champion['algorithm']}) on {result['rows']:,} test rows")
-    print(f"  model test AUC        {result['model_auc']:.4f}")
+    print(f"  model test AUC        {model_auc:.4f}   (fitted before the test period; the shipped refit has seen it)")
     print(f"  oracle AUC            {result['oracle_auc']:.4f}   (generator's true probabilities, same rows)")
     print(f"  rule-based points AUC {rule_auc:.4f}")
-    print(f"  gap to oracle         {result['gap_to_oracle']:+.4f}   (aim: within 0.02)")
-    print(f"  lift over rules       {result['model_auc'] - rule_auc:+.4f}   (aim: at least +0.10)")
-    print(f"  expected calib. error {result['model_ece']:.4f}   (aim: under 0.02)")
+    print(f"  gap to oracle         {result['oracle_auc'] - model_auc:+.4f}   (aim: within 0.02)")
+    print(f"  lift over rules       {model_auc - rule_auc:+.4f}   (aim: at least +0.10)")
+    print(f"  expected calib. error {float(champion['test_ece']):.4f}   (aim: under 0.02)")
     if ceiling is not None:
         print("what the recorded features can reach on the same rows:")
         print(f"  trained on labels inside the test period (grouped 5-fold) {ceiling['within_period_auc']:.4f}")

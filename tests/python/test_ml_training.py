@@ -10,6 +10,7 @@ from scipy.special import logit
 
 from leadscore.ml import (
     InsufficientDataError,
+    apply_calibration,
     LeakageError,
     deserialize_deal_size_model,
     deserialize_model,
@@ -146,25 +147,51 @@ def test_champion_beats_the_rule_score_and_random_order_on_the_test_split(result
     assert metrics.loc[metrics["is_champion"]].index.get_level_values("model").unique().tolist() == [champion]
 
 
-def test_the_shipped_champion_is_refitted_on_train_and_validation_with_the_validation_calibration(result, snapshots):
-    champion = result.champion
-    assert champion.metadata["fitted_on"] == "train+validation"
-    assert json.loads(result.registry_row["hyperparameters_json"])["fitted_on"] == "train+validation"
+def test_the_reported_test_metrics_are_those_of_the_refit_on_train_and_validation(result):
     selected = result.metrics.set_index(["model", "split"])
+    champion = result.champion
     refit, tuned = selected.loc[(f"{champion.algorithm}_refit", "test")], selected.loc[(champion.algorithm, "test")]
     assert refit["auc_roc"] != tuned["auc_roc"]  # a different model, not the tuned one under a new name
     assert result.registry_row["test_auc_roc"] == refit["auc_roc"]
-    # the stored bundle reproduces the reported test predictions, so the test metrics describe what ships
+
+
+def test_the_shipped_champion_is_fitted_on_every_matured_row_with_a_map_from_the_test_split(result, snapshots):
+    champion = result.champion
+    assert champion.metadata["fitted_on"] == "every matured row"
+    assert json.loads(result.registry_row["hyperparameters_json"])["fitted_on"] == "every matured row"
     rows = snapshots.loc[result.split.index[result.split == "test"]]
-    shipped = rows[["lead_id", "as_of_date"]].assign(shipped=predict_proba(champion, rows))
-    reported = result.test_predictions.merge(shipped, on=["lead_id", "as_of_date"], validate="one_to_one")
-    assert len(reported) == len(result.test_predictions)
+    shipped = predict_proba(champion, rows)
+    # it has seen the test rows, so it is not the model whose test predictions were reported
+    assert not np.allclose(shipped, result.test_predictions["probability"].to_numpy(), atol=1e-6)
+    # the calibration map was refitted on the test split's out-of-sample scores: on them it matches the outcomes
+    assert result.test_predictions["label"].mean() == pytest.approx(
+        np.mean(apply_calibration(champion.calibration, _evaluated_raw_test(result, snapshots))), abs=0.01)
+
+
+def _evaluated_raw_test(result, snapshots):
+    """Raw test scores of the model fitted before the test period (the one the reported metrics describe)."""
+    fitted_before_test = train_lead_model(snapshots, make_catalog(), make_rules(), horizon_days=90, random_state=7,
+                                     trained_at=TRAINED_AT, ship_on_all_history=False,
+                                     algorithms=(result.champion.algorithm,))
+    rows = snapshots.loc[result.split.index[result.split == "test"]]
+    return predict_raw(fitted_before_test.champion, rows)
+
+
+def test_without_the_final_refit_the_bundle_reproduces_the_reported_test_predictions(snapshots):
+    evaluated = train_lead_model(snapshots, make_catalog(), make_rules(), horizon_days=90, random_state=7,
+                                 trained_at=TRAINED_AT, ship_on_all_history=False, algorithms=("logistic", "lightgbm"))
+    assert evaluated.champion.metadata["fitted_on"] == "train+validation"
+    rows = snapshots.loc[evaluated.split.index[evaluated.split == "test"]]
+    shipped = rows[["lead_id", "as_of_date"]].assign(shipped=predict_proba(evaluated.champion, rows))
+    reported = evaluated.test_predictions.merge(shipped, on=["lead_id", "as_of_date"], validate="one_to_one")
+    assert len(reported) == len(evaluated.test_predictions)
     np.testing.assert_allclose(reported["probability"], reported["shipped"], rtol=0, atol=1e-12)
 
 
 def test_refit_can_be_switched_off(snapshots):
     plain = train_lead_model(snapshots, make_catalog(), make_rules(), horizon_days=90, random_state=7,
-                             trained_at=TRAINED_AT, refit_on_validation=False, algorithms=("logistic", "lightgbm"))
+                             trained_at=TRAINED_AT, refit_on_validation=False, ship_on_all_history=False,
+                             algorithms=("logistic", "lightgbm"))
     assert plain.champion.metadata["fitted_on"] == "train"
     champion_rows = plain.metrics.loc[plain.metrics["is_champion"]]
     assert set(champion_rows["model"]) == {plain.champion.algorithm}

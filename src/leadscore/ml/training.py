@@ -41,7 +41,7 @@ from importlib.metadata import version
 import numpy as np
 import pandas as pd
 
-from .calibration import apply_calibration, choose_calibration
+from .calibration import apply_calibration, choose_calibration, fit_calibration
 from .candidates import (
     ALGORITHMS,
     ENCODER_OUTPUT,
@@ -330,6 +330,24 @@ def _refit_entry(selected: dict, matrices: dict, labels: dict, tree_encoder, *, 
             "probabilities": probabilities, "metrics": metrics, "is_champion": False}
 
 
+def _fit_on_all_history(entry: dict, X_all: np.ndarray, y_all: np.ndarray, y_test: np.ndarray, tree_encoder, *,
+                        n_jobs: int, random_state: int) -> tuple[object, dict, np.ndarray]:
+    """The champion fitted on every matured row with its chosen hyperparameters, its calibration map refitted on
+    the test split's out-of-sample raw scores, and those scores calibrated (for the score quantiles).
+
+    The test scores come from the model fitted before the test period, so they are out of sample; the map keeps the
+    method chosen on validation. With one outcome class in the test split the validation map is kept.
+    """
+    fit = entry["fit"]
+    model = refit_candidate(fit, X_all, y_all, feature_names=tree_encoder.feature_names_out_,
+                            categorical_indices=tree_encoder.categorical_indices_, n_jobs=n_jobs,
+                            random_state=random_state)
+    calibration = entry["choice"].calibration_map
+    if 0 < y_test.sum() < len(y_test):
+        calibration = fit_calibration(entry["choice"].method, entry["raw"]["test"], y_test)
+    return model, calibration, apply_calibration(calibration, entry["raw"]["test"])
+
+
 def train_lead_model(
     frame: pd.DataFrame,
     catalog: pd.DataFrame,
@@ -353,6 +371,7 @@ def train_lead_model(
     current_champion: ModelBundle | None = None,
     min_auc_gain: float = 0.005,
     refit_on_validation: bool = True,
+    ship_on_all_history: bool = True,
     excluded_features: Mapping[str, str] | None = None,
 ) -> TrainingResult:
     """Train candidates, pick and calibrate a champion, and evaluate it against baselines.
@@ -403,6 +422,12 @@ def train_lead_model(
         with the same hyperparameters on train plus validation (the newest rows before the test embargo) and ship
         that model with the same calibration map. The test split, never used for a choice, then measures the model
         that ships; it appears in the reports as ``<algorithm>_refit``.
+    ship_on_all_history : bool
+        After every choice and the test report, fit the champion once more, with the same hyperparameters, on every
+        matured row (train, validation, test and the rows the embargoes left out), and refit its calibration map
+        (the method chosen on validation) on the test split's out-of-sample scores: the newest outcomes shape the
+        model that ships. Its registry test metrics then describe the model fitted before the test period, and the
+        as-of backtest (:mod:`leadscore.ml.backtest`, the same recipe at past cuts) measures the shipped recipe.
     excluded_features : mapping, optional
         ``{feature: reason}`` of catalog features not to use (the train/serve skew guard, unusable custom fields).
 
@@ -493,6 +518,14 @@ def train_lead_model(
         own_out_of_sample = apply_calibration(
             entry["choice"].calibration_map, np.concatenate([entry["raw"][name] for name in out_of_sample])
         )
+        model = entry["refit"] if entry.get("refit") else fit.model
+        calibration = entry["choice"].calibration_map
+        fitted_on = "train+validation" if entry.get("refit") else "train"
+        if ship_on_all_history and algorithm == champion_name:
+            model, calibration, own_out_of_sample = _fit_on_all_history(
+                entry, encoders[output].transform(data), label_array(data).astype(float), labels["test"],
+                encoders["tree"], n_jobs=n_jobs, random_state=random_state)
+            fitted_on = "every matured row"
         explainer = None
         if algorithm == "random_forest":
             explainer = {"encoder": encoders["linear"],
@@ -510,7 +543,7 @@ def train_lead_model(
             "split_notes": list(plan.notes),
             "data_counts": counts,
             "metrics": entry["metrics"],
-            "fitted_on": "train+validation" if entry.get("refit") else "train",
+            "fitted_on": fitted_on,
             "reference_quantiles": reference_quantiles(own_out_of_sample),
             "is_champion": algorithm == champion_name,
             "selection_rule": SELECTION_RULE,
@@ -521,8 +554,8 @@ def train_lead_model(
             features=list(encoders[output].feature_names_in_),
             feature_kinds=kinds,
             encoder=encoders[output],
-            model=entry["refit"] if entry.get("refit") else fit.model,
-            calibration=entry["choice"].calibration_map,
+            model=model,
+            calibration=calibration,
             metadata=metadata,
             explainer=explainer,
         )
