@@ -179,10 +179,10 @@ def test_list_vars_with_quotes_reach_sql_as_quoted_literals(core_only, tmp_path)
         "unworked_lead_statuses": ["Open", "New" + INJECTION],
         "icp_technologies": ["snowflake", "o'reilly" + INJECTION],
     }
-    run_dbt(["run", "--select", "stg_salesforce__leads", "int_lead_snapshots", "lead_firmographic_features"],
-            db_path, tmp_path, dbt_vars)
+    run_dbt(["run", "--select", "stg_salesforce__leads", "int_lead_closed_dates", "int_lead_snapshots",
+             "lead_firmographic_features"], db_path, tmp_path, dbt_vars)
     assert scalar(db_path, "select count(*) from salesforce.lead") == raw_leads
     assert scalar(db_path, scoring_rows) == before  # an unquoted "or" would have changed who counts as open
-    compiled = (tmp_path / "target" / "compiled" / "lead_scoring" / "models" / "intermediate" / "snapshots"
-                / "int_lead_snapshots.sql").read_text()
+    compiled = (tmp_path / "target" / "compiled" / "lead_scoring" / "models" / "intermediate" / "leads"
+                / "int_lead_closed_dates.sql").read_text()
     assert "'Closed - Won''t buy'" in compiled and "'x''); drop table salesforce.lead; --'" in compiled

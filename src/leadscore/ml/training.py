@@ -41,7 +41,7 @@ from importlib.metadata import version
 import numpy as np
 import pandas as pd
 
-from .calibration import apply_calibration, choose_calibration, fit_calibration
+from .calibration import apply_calibration, choose_calibration
 from .candidates import (
     ALGORITHMS,
     ENCODER_OUTPUT,
@@ -330,13 +330,15 @@ def _refit_entry(selected: dict, matrices: dict, labels: dict, tree_encoder, *, 
             "probabilities": probabilities, "metrics": metrics, "is_champion": False}
 
 
-def _fit_on_all_history(entry: dict, X_all: np.ndarray, y_all: np.ndarray, y_test: np.ndarray, tree_encoder, *,
-                        n_jobs: int, random_state: int) -> tuple[object, dict, np.ndarray]:
-    """The champion fitted on every matured row with its chosen hyperparameters, its calibration map refitted on
-    the test split's out-of-sample raw scores, and those scores calibrated (for the score quantiles).
+def _fit_on_all_history(entry: dict, X_all: np.ndarray, y_all: np.ndarray, y_test: np.ndarray,
+                        test_leads: np.ndarray, tree_encoder, *, calibration_folds: int, n_jobs: int,
+                        random_state: int) -> tuple[object, dict, np.ndarray]:
+    """The champion fitted on every matured row with its chosen hyperparameters, its calibration map chosen and
+    fitted on the test split's out-of-sample raw scores, and those scores calibrated (for the score quantiles).
 
-    The test scores come from the model fitted before the test period, so they are out of sample; the map keeps the
-    method chosen on validation. With one outcome class in the test split the validation map is kept.
+    The test scores come from the model fitted before the test period, so they are out of sample. The method is
+    chosen as on validation, by cross-fitted Brier grouped by lead: on a weak signal isotonic steps would tie most
+    leads, and Platt wins there. With one outcome class in the test split the validation map is kept.
     """
     fit = entry["fit"]
     model = refit_candidate(fit, X_all, y_all, feature_names=tree_encoder.feature_names_out_,
@@ -344,7 +346,8 @@ def _fit_on_all_history(entry: dict, X_all: np.ndarray, y_all: np.ndarray, y_tes
                             random_state=random_state)
     calibration = entry["choice"].calibration_map
     if 0 < y_test.sum() < len(y_test):
-        calibration = fit_calibration(entry["choice"].method, entry["raw"]["test"], y_test)
+        calibration = choose_calibration(entry["raw"]["test"], y_test, groups=test_leads, n_folds=calibration_folds,
+                                         random_state=random_state).calibration_map
     return model, calibration, apply_calibration(calibration, entry["raw"]["test"])
 
 
@@ -425,7 +428,7 @@ def train_lead_model(
     ship_on_all_history : bool
         After every choice and the test report, fit the champion once more, with the same hyperparameters, on every
         matured row (train, validation, test and the rows the embargoes left out), and refit its calibration map
-        (the method chosen on validation) on the test split's out-of-sample scores: the newest outcomes shape the
+        (method chosen the same way) on the test split's out-of-sample scores: the newest outcomes shape the
         model that ships. Its registry test metrics then describe the model fitted before the test period, and the
         as-of backtest (:mod:`leadscore.ml.backtest`, the same recipe at past cuts) measures the shipped recipe.
     excluded_features : mapping, optional
@@ -524,7 +527,8 @@ def train_lead_model(
         if ship_on_all_history and algorithm == champion_name:
             model, calibration, own_out_of_sample = _fit_on_all_history(
                 entry, encoders[output].transform(data), label_array(data).astype(float), labels["test"],
-                encoders["tree"], n_jobs=n_jobs, random_state=random_state)
+                parts["test"][LEAD_COLUMN].to_numpy(), encoders["tree"], calibration_folds=calibration_folds,
+                n_jobs=n_jobs, random_state=random_state)
             fitted_on = "every matured row"
         explainer = None
         if algorithm == "random_forest":
