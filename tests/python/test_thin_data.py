@@ -10,6 +10,9 @@ two months (those leads are marked unqualified and their opportunities removed).
   recorded, expected value null and every open lead scored with a probability. The model goes live when it beats
   the rule points on its test split; otherwise (few conversions to learn from, as here) the row says so and the
   calibrated rule points stay live.
+  The CRM also carries custom fields of every type (var lead_custom_fields): a boolean, a number, numbers and
+  yes/no answers stored as text, a picklist and a free-text note; each becomes a feature of its kind or is
+  dropped with its reason (the note, one value per lead).
 - ``tiny``: 300 leads, below the minimum. Scores fall back to the rule points, and the probability is the
   registry's Platt map on the points, fitted on matured history: present on every open lead, equal to the map
   applied to the points, and calibrated in the large on the rows it was fitted on.
@@ -42,6 +45,29 @@ THIN_SHAPES = [
             converted_contact_id = null, converted_opportunity_id = null
         where converted_date < date '{FIRST_CONVERSIONS_KEPT}'""",
 ]
+CUSTOM_FIELD_KINDS = {
+    "is_partner__c": "boolean",
+    "fit_score__c": "numeric",
+    "seats__c": "numeric",  # numbers landed as text
+    "has_budget__c": "boolean",  # 'Yes' / 'no' answers landed as text
+    "region__c": "categorical",
+}
+CUSTOM_FIELDS = [*CUSTOM_FIELD_KINDS, "notes__c"]
+CUSTOM_SHAPES = [
+    """alter table salesforce.lead add column is_partner__c boolean""",
+    """alter table salesforce.lead add column fit_score__c double""",
+    """alter table salesforce.lead add column seats__c varchar""",
+    """alter table salesforce.lead add column has_budget__c varchar""",
+    """alter table salesforce.lead add column region__c varchar""",
+    """alter table salesforce.lead add column notes__c varchar""",
+    """update salesforce.lead set
+        is_partner__c = hash(id) % 5 = 0,
+        fit_score__c = (hash(id) % 1000) / 10.0,
+        seats__c = case when hash(id) % 10 = 0 then null else cast(hash(id) % 200 as varchar) end,
+        has_budget__c = case hash(id) % 3 when 0 then 'Yes' when 1 then ' no ' end,
+        region__c = case hash(id) % 4 when 0 then 'EMEA' when 1 then 'AMER' when 2 then 'APAC' end,
+        notes__c = 'called about ' || id""",
+]
 
 
 def query(db_path: Path, sql: str) -> pd.DataFrame:
@@ -57,12 +83,12 @@ def run_results(work_dir: Path) -> dict[str, str]:
     return {entry["unique_id"]: entry["status"] for entry in results["results"]}
 
 
-def build_thin_dataset(db_path: Path, dbt_dir: Path, leads: int) -> dict:
+def build_thin_dataset(db_path: Path, dbt_dir: Path, leads: int, custom_fields: bool = False) -> dict:
     """Generate, reshape and build one dataset; returns its path, the dbt statuses and the build's wall time."""
     generate(db_path, leads=leads, seed=SEED, extra=["--months", str(MONTHS), "--no-truth"])
     connection = duckdb.connect(str(db_path))
     try:
-        for statement in THIN_SHAPES:
+        for statement in THIN_SHAPES + (CUSTOM_SHAPES if custom_fields else []):
             connection.execute(statement)
         early = connection.execute(
             f"select count(*) from salesforce.lead where converted_date < date '{FIRST_CONVERSIONS_KEPT}'").fetchone()
@@ -71,7 +97,7 @@ def build_thin_dataset(db_path: Path, dbt_dir: Path, leads: int) -> dict:
         connection.close()
     assert early == (0,) and amounts == (0,)
     started = time.monotonic()
-    run_dbt(["build"], db_path, dbt_dir)
+    run_dbt(["build"], db_path, dbt_dir, {"lead_custom_fields": CUSTOM_FIELDS} if custom_fields else None)
     return {"db": db_path, "statuses": run_results(dbt_dir), "build_seconds": time.monotonic() - started}
 
 
@@ -97,7 +123,8 @@ def dbt_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory: pytest.TempPathFactory, dbt_dir: Path) -> dict:
-    return build_thin_dataset(tmp_path_factory.mktemp("thin_short") / "thin.duckdb", dbt_dir, leads=1500)
+    return build_thin_dataset(tmp_path_factory.mktemp("thin_short") / "thin.duckdb", dbt_dir, leads=1500,
+                              custom_fields=True)
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +158,22 @@ def test_short_history_without_amounts_trains_a_model_and_scores_every_open_lead
     assert scores["scoring_method"].eq(live).all()
     assert scores["expected_deal_size"].isna().all() and scores["expected_deal_value"].isna().all()
     print(f"short-history build: {short['build_seconds']:.0f} s")
+
+
+def test_custom_fields_of_every_type_become_features_of_their_kind_or_are_dropped_with_a_reason(short):
+    row = query(short["db"], "select * from analytics.ml_model_registry").iloc[0]
+    inputs = set(json.loads(row["features_json"]))
+    dropped = json.loads(row["skew_dropped_features_json"])["dropped"]
+    assert "notes__c" in dropped and "notes__c" not in inputs, dropped  # one value per lead: an id, not a feature
+    assert set(CUSTOM_FIELD_KINDS) <= inputs, (inputs, dropped)
+    kinds = query(short["db"], f"""
+        select feature_name, feature_kind, fallback_explanation_template from analytics.ml_model_features
+        where model_version = '{row["model_version"]}' and model_part = 'conversion'""").set_index("feature_name")
+    assert kinds.loc[list(CUSTOM_FIELD_KINDS), "feature_kind"].to_dict() == CUSTOM_FIELD_KINDS
+    assert kinds.loc["has_budget__c", "fallback_explanation_template"] == "Has budget: {value}"
+    columns = query(short["db"], "select * from analytics.lead_custom_field_features limit 1").columns
+    assert set(CUSTOM_FIELDS) <= set(columns)
+    assert not set(CUSTOM_FIELDS) & set(query(short["db"], "select * from analytics.lead_features limit 1").columns)
 
 
 def test_below_the_minimum_the_rule_fallback_carries_a_calibrated_probability(tiny):
