@@ -21,6 +21,7 @@ from leadscore.ml import (
     train_lead_model,
 )
 from leadscore.ml.candidates import ALGORITHMS
+from leadscore.ml.frames import conform
 from leadscore.ml.features import (
     catalog_with_custom_fields,
     coerce_custom_columns,
@@ -406,11 +407,11 @@ def feature_skew_rows(registry: pd.DataFrame | None) -> pd.DataFrame:
     """The newest trained model's skew table (``skew_dropped_features_json``), one row per feature."""
     trained = trained_models(registry)
     if trained.empty:
-        return _conform(pd.DataFrame([]), FEATURE_SKEW_SCHEMA)
+        return conform(pd.DataFrame([]), FEATURE_SKEW_SCHEMA)
     newest = trained.iloc[0]
     table = skew_from_json(newest.get("skew_dropped_features_json"))  # absent from a registry older than the guard
     table.insert(0, "model_version", newest["model_version"])
-    return _conform(table, FEATURE_SKEW_SCHEMA)
+    return conform(table, FEATURE_SKEW_SCHEMA)
 
 
 def champion_test_rows(features: pd.DataFrame, champion: pd.Series) -> pd.DataFrame:
@@ -538,7 +539,7 @@ def champion_test_predictions(features: pd.DataFrame, champion: pd.DataFrame, ba
 
     live = champion[champion["scoring_method"] == "model"] if not champion.empty else champion
     if live.empty:
-        return _conform(pd.DataFrame([]), TEST_PREDICTION_SCHEMA)
+        return conform(pd.DataFrame([]), TEST_PREDICTION_SCHEMA)
     row = live.iloc[0]
     rows = champion_test_rows(features, row)
     bundle = deserialize_model(row["model_json"])
@@ -549,7 +550,7 @@ def champion_test_predictions(features: pd.DataFrame, champion: pd.DataFrame, ba
                                                      bundle.metadata["reference_quantiles"])
     predictions["priority_band"] = assign_band(predictions["lead_score"].to_numpy(), bands)
     predictions["model_version"] = row["model_version"]
-    return _conform(predictions, TEST_PREDICTION_SCHEMA)
+    return conform(predictions, TEST_PREDICTION_SCHEMA)
 
 
 def evaluation_long(registry: pd.DataFrame) -> pd.DataFrame:
@@ -616,18 +617,6 @@ SCORE_SCHEMA: dict[str, str] = {
 }
 
 
-def _conform(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
-    """Exactly the schema's columns, in order and with their types (missing ones null)."""
-    conformed = pd.DataFrame(index=frame.index)
-    for column, dtype in schema.items():
-        values = frame[column] if column in frame.columns else pd.Series([None] * len(frame), index=frame.index)
-        if dtype.startswith("datetime64"):
-            conformed[column] = pd.to_datetime(values).astype(dtype)
-        else:
-            conformed[column] = values.astype(dtype)
-    return conformed.reset_index(drop=True)
-
-
 def _contact_sla(bands: pd.DataFrame, band: pd.Series) -> pd.Series:
     sla = dict(zip(bands["band"].astype(str), pd.to_numeric(bands["contact_sla_hours"], errors="coerce")))
     return band.map(sla).astype("Float64")
@@ -677,7 +666,7 @@ def rule_based_scores(
             value = points[np.arange(len(rows)), column] if points.shape[1] > rank else np.zeros(len(rows))
             fired = value > 0 if direction == "up" else value < 0
             result[f"reason_{direction}_{rank + 1}"] = np.where(fired, names[column] if len(names) else None, None)
-    return _conform(result, SCORE_SCHEMA)
+    return conform(result, SCORE_SCHEMA)
 
 
 def fallback_calibration(champion: pd.DataFrame) -> dict | None:
@@ -721,4 +710,4 @@ def score_open_leads(
     })
     scored["contact_sla_hours"] = _contact_sla(bands, scored["priority_band"]).to_numpy()
     scored["scoring_method"] = "model"
-    return _conform(scored, SCORE_SCHEMA)
+    return conform(scored, SCORE_SCHEMA)

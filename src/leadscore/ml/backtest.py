@@ -33,7 +33,8 @@ import pandas as pd
 
 from .calibration import apply_calibration, fit_calibration
 from .features import select_feature_columns, with_custom_inputs
-from .frames import DATE_COLUMN, LABEL_COLUMN, LEAD_COLUMN, as_bool, as_dates, label_array, to_float, trainable_mask
+from .frames import (DATE_COLUMN, LABEL_COLUMN, LEAD_COLUMN, as_bool, as_dates, conform, label_array, to_float,
+                     trainable_mask)
 from .metrics import auc_roc, expected_calibration_error
 from .registry import deserialize_model, predict_proba
 from .rules import rule_points
@@ -91,18 +92,6 @@ RESULT_SCHEMA: dict[str, str] = {
     "status": "string",
     "reason": "string",
 }
-
-
-def conform(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
-    """Exactly the schema's columns, in order and with their pandas types (missing columns null)."""
-    conformed = pd.DataFrame(index=frame.index)
-    for column, dtype in schema.items():
-        values = frame[column] if column in frame.columns else pd.Series([None] * len(frame), index=frame.index)
-        if dtype.startswith("datetime64"):
-            conformed[column] = pd.to_datetime(values).astype(dtype)
-        else:
-            conformed[column] = values.astype(dtype)
-    return conformed.reset_index(drop=True)
 
 
 def empty_frame(schema: dict[str, str]) -> pd.DataFrame:
