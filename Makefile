@@ -117,7 +117,7 @@ endef
 # The DuckDB reference needs training, the Python scorer and the score tables; its tests, monitoring and SQL scorer
 # run in test-dbt on the 3,000-lead build.
 SPARK_REFERENCE_SELECTION := --resource-type seed model \
-	--exclude int_lead_scores_sql_leaves+ path:models/marts/monitoring path:python_models/monitoring
+	--exclude int_lead_scores_sql_leaves+ ml_backtest_predictions+ path:models/marts/monitoring path:python_models/monitoring
 SPARK_IMPORTED_TABLES := $(addprefix analytics.,ml_model_registry ml_model_parameters ml_model_features \
 	ml_model_category_levels ml_model_tree_nodes ml_model_linear_terms ml_model_curve_knots ml_model_leaf_contributions \
 	ml_model_evaluation ml_feature_importance)

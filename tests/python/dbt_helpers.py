@@ -30,8 +30,8 @@ def run_dbt(
         "OMP_WAIT_POLICY": "passive",
     }
     command = [str(DBT), *args, "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
+    # one backtest cut (a training run each) keeps the many test builds short; test-dbt builds the default
+    command += ["--vars", json.dumps({"backtest_cuts": 1, **(dbt_vars or {})})]
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200)
     if expect_success:
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
