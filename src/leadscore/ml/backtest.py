@@ -317,8 +317,9 @@ def backtest_predictions(
     if algorithm is not None and isinstance(row.get("model_json"), str):
         # the cut's model has the champion's inputs: its custom fields converted alike, nothing it left out
         kinds = deserialize_model(row["model_json"]).feature_kinds
-        training, catalog = with_custom_inputs(training, catalog, kinds)
+        # both frames against the seed catalog: once augmented, it would hide the custom fields from the second call
         cohorts, _ = with_custom_inputs(cohorts, catalog, kinds)
+        training, catalog = with_custom_inputs(training, catalog, kinds)
         excluded = {name: "not an input of the champion" for name in select_feature_columns(training, catalog)
                     if name not in kinds}
     frames = [
